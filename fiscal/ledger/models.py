@@ -1,0 +1,163 @@
+"""Ledger tables. Money is ``Numeric(14, 2)``; JSON columns hold canonical (string-money) JSON.
+
+Times are stored as UTC-aware datetimes.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (JSON, BigInteger, Boolean, DateTime, ForeignKey, Index, Integer,
+                        Numeric, String, Text, UniqueConstraint, TypeDecorator)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class UTCDateTime(TypeDecorator):
+    """Timezone-aware UTC datetimes on every backend (SQLite drops the offset)."""
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            raise ValueError("naive datetime given to the ledger")
+        return value.astimezone(timezone.utc) if value is not None else None
+
+    def process_result_value(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        return value
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON,
+                           Decimal: Numeric(14, 2)}
+
+
+class Account(Base):
+    __tablename__ = "accounts"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ApiKey(Base):
+    __tablename__ = "api_keys"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    prefix: Mapped[str] = mapped_column(String(32), unique=True)
+    secret_hash: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[datetime | None]
+    deleted_at: Mapped[datetime | None]
+
+
+class Register(Base):
+    __tablename__ = "registers"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    binding_id: Mapped[str] = mapped_column(String(32), unique=True)
+    driver: Mapped[str] = mapped_column(String(64))
+    url: Mapped[str] = mapped_column(String(500))
+    settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    serial_number: Mapped[str | None] = mapped_column(String(64))   # bound on first contact
+    binding_conflict: Mapped[str | None] = mapped_column(Text)
+    state: Mapped[dict[str, Any]] = mapped_column(default=dict)     # live state, as last seen
+    last_seen_at: Mapped[datetime | None]
+    suspended: Mapped[bool] = mapped_column(Boolean, default=False)
+    removed_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class RegisterGroup(Base):
+    __tablename__ = "register_groups"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class RegisterGroupMember(Base):
+    __tablename__ = "register_group_members"
+    group_id: Mapped[str] = mapped_column(ForeignKey("register_groups.id"), primary_key=True)
+    register_id: Mapped[str] = mapped_column(ForeignKey("registers.id"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Job(Base):
+    __tablename__ = "jobs"
+    __table_args__ = (
+        UniqueConstraint("account_id", "idempotency_key", name="uq_jobs_account_idempotency"),
+        Index("ix_jobs_account_created", "account_id", "created_at", "id"),
+        Index("ix_jobs_state", "state"),
+        Index("ix_jobs_register_state", "register_id", "state"),
+    )
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)   # also the RQ job id
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"))
+    idempotency_key: Mapped[str] = mapped_column(String(128))
+    request_hash: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(32))
+    operation: Mapped[str | None] = mapped_column(String(32))
+    register_id: Mapped[str] = mapped_column(ForeignKey("registers.id"))
+    register_group_id: Mapped[str | None] = mapped_column(ForeignKey("register_groups.id"))
+    state: Mapped[str] = mapped_column(String(32))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    payload: Mapped[dict[str, Any]]                 # the canonical job, JSON form
+    total: Mapped[Decimal | None]
+    refund_of: Mapped[str | None] = mapped_column(ForeignKey("jobs.id"))
+    source: Mapped[dict[str, Any] | None]          # connection, plugin, event
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    retries: Mapped[int] = mapped_column(Integer, default=0)   # automatic re-tries so far
+    result: Mapped[dict[str, Any] | None]
+    error: Mapped[dict[str, Any] | None]
+    fd_number: Mapped[int | None] = mapped_column(BigInteger)
+    created_by: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    not_before: Mapped[datetime | None]             # automatic retry is due from then
+
+
+class JobAttempt(Base):
+    """One try at putting a job on its register. ``baseline`` is what the register reported just
+    before the first byte of the document went out (the last FD number, the through document
+    number, cash in the drawer): the reference point for reconciliation after a crash."""
+    __tablename__ = "job_attempts"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    job_id: Mapped[str] = mapped_column(ForeignKey("jobs.id"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    worker: Mapped[str | None] = mapped_column(String(200))
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]
+    baseline: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    outcome: Mapped[str | None] = mapped_column(String(32))
+    details: Mapped[dict[str, Any] | None]
+
+
+class JobEvent(Base):
+    """The job's history: every state change with who or what made it and why."""
+    __tablename__ = "job_history"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    job_id: Mapped[str] = mapped_column(ForeignKey("jobs.id"), index=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    from_state: Mapped[str | None] = mapped_column(String(32))
+    to_state: Mapped[str] = mapped_column(String(32))
+    actor: Mapped[str] = mapped_column(String(200))
+    cause: Mapped[str] = mapped_column(Text)
+    details: Mapped[dict[str, Any] | None]
+
+
+class Outbox(Base):
+    """Work to hand to Redis, written in the same transaction as the job it concerns."""
+    __tablename__ = "outbox"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    topic: Mapped[str] = mapped_column(String(32))          # "print"
+    job_id: Mapped[str] = mapped_column(ForeignKey("jobs.id"), index=True)
+    queue: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    dispatched_at: Mapped[datetime | None] = mapped_column(index=True)
