@@ -1,0 +1,395 @@
+"""The print service: puts one ledger job on its register, exactly once.
+
+The worker calls ``PrintService.run(job_id)`` for every delivery of a job, however many times
+Redis delivers it. The procedure (DESIGN.md, "Exactly once"):
+
+1. A job that is already settled (printed, cancelled, needs attention, held) is left alone: a
+   duplicate delivery prints nothing.
+2. Before the first byte of a document goes out, ``queued → sending`` is committed together with
+   the register's baseline: its last fiscal document (FD) number, its through document number
+   and the cash in its drawer.
+3. A job found in ``sending`` (its worker died, timed out or got an ambiguous answer) is
+   reconciled with the register: an open receipt is cancelled and the job printed again; FD
+   numbers that moved past the baseline are read back and matched (type, operation, total,
+   time) to the job, which is then ``printed`` with that document; whatever cannot be proven
+   goes to ``needs_attention`` with what was seen.
+
+There is no blind retry: a job is printed again only when the register proved it was not.
+The database transaction is never held open while the register is being talked to.
+"""
+from __future__ import annotations
+
+import logging
+import socket
+import os
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+from typing import Callable
+
+from fiscal.drivers.base import (Ambiguous, FiscalDocument, NeedsOperator, NotPrinted,
+                                 RegisterDriver, RegisterError, RegisterOffline, RegisterStatus)
+from fiscal.ledger import jobs as ledger_jobs
+from fiscal.ledger import registers as ledger_registers
+from fiscal.ledger.db import Ledger
+from fiscal.ledger.models import Job, Register, utcnow
+from fiscal.model import CASH_KINDS, FISCAL_DOCUMENT_KINDS, SHIFT_KINDS, JobKind, JobState
+from fiscal.schemas import load_job
+
+log = logging.getLogger(__name__)
+
+S = JobState
+# Automatic retries of a job the register certainly did not print (a transient refusal).
+RETRY_DELAYS = (5, 15, 60, 300, 900)
+# A register's clock and ours may disagree; a document issued this long before the attempt's
+# baseline still counts as the attempt's document.
+CLOCK_TOLERANCE = timedelta(minutes=5)
+
+DriverFactory = Callable[[Register], RegisterDriver]
+
+
+def default_worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+@dataclass
+class Outcome:
+    state: str
+    detail: str = ""
+
+
+class _NotPrintedAfterAll(Exception):
+    """Reconciliation proved the document was not registered: print it again."""
+
+
+class PrintService:
+    def __init__(self, ledger: Ledger, driver_factory: DriverFactory,
+                 worker: str | None = None, max_retries: int = len(RETRY_DELAYS)):
+        self.ledger = ledger
+        self.driver_factory = driver_factory
+        self.worker = worker or default_worker_name()
+        self.actor = f"worker:{self.worker}"
+        self.max_retries = max_retries
+
+    # entry point ---------------------------------------------------------------------------
+    def run(self, job_id: str) -> Outcome:
+        with self.ledger.session() as s:
+            job = s.get(Job, job_id)
+            if job is None:
+                return Outcome("unknown", "no such job in the ledger")
+            reg = s.get(Register, job.register_id)
+            if job.state == S.RECEIVED:     # delivered before the relay committed `queued`
+                ledger_jobs.transition(s, job.id, S.RECEIVED, S.QUEUED, actor=self.actor,
+                                       cause="picked up by the register's worker")
+                job = s.get(Job, job_id)
+            if job.state not in (S.QUEUED, S.SENDING):
+                return Outcome(job.state, "already settled; nothing to do")
+            if job.state == S.QUEUED and reg.removed_at is not None:
+                ledger_jobs.transition(s, job.id, S.QUEUED, S.CANCELLED, actor=self.actor,
+                                       cause="the register was removed")
+                return Outcome(S.CANCELLED)
+            if job.state == S.QUEUED and reg.suspended:
+                ledger_jobs.transition(s, job.id, S.QUEUED, S.HELD, actor=self.actor,
+                                       cause="the register is suspended")
+                return Outcome(S.HELD)
+        try:
+            driver = self.driver_factory(reg)
+            driver.open()
+        except RegisterError as exc:
+            return self._unreachable(job, reg, exc)
+        try:
+            return self._run_on(job, reg, driver)
+        finally:
+            driver.close()
+
+    def _run_on(self, job: Job, reg: Register, driver: RegisterDriver) -> Outcome:
+        try:
+            ident = driver.identity()
+        except RegisterError as exc:
+            return self._unreachable(job, reg, exc)
+        with self.ledger.session() as s:
+            try:
+                ledger_registers.bind_or_check(s, reg.id, ident.serial_number, ident.model)
+            except ledger_registers.BindingConflict as exc:
+                conflict = str(exc)
+            else:
+                conflict = None
+        if conflict:
+            if job.state == S.QUEUED:
+                with self.ledger.session() as s:
+                    ledger_jobs.transition(
+                        s, job.id, S.QUEUED, S.FAILED, actor=self.actor, cause=conflict,
+                        error={"code": "binding_conflict", "message": conflict,
+                               "action": "Connect the register this binding ID belongs to, "
+                                         "or add the new device as a new register",
+                               "retryable": False})
+            return Outcome(S.FAILED if job.state == S.QUEUED else job.state, conflict)
+        if job.state == S.SENDING:
+            return self._reconcile_or_wait(job, reg, driver,
+                                           "the worker stopped in the middle of the job")
+        return self._print(job, reg, driver)
+
+    # printing ------------------------------------------------------------------------------
+    def _print(self, job: Job, reg: Register, driver: RegisterDriver) -> Outcome:
+        body = load_job(job.payload)
+        kind = JobKind(job.kind)
+        cashier = body.get("cashier")
+        try:
+            status = driver.status()
+        except RegisterError as exc:
+            return self._unreachable(job, reg, exc)
+        self._record_state(reg, status)
+        if status.receipt_open:
+            # Nothing open on the register is registered yet, and the ledger committed no
+            # `sending` for it: it is a leftover (ours from a refused attempt, or the POS's).
+            driver.cancel_receipt()
+            status = driver.status()
+        open_shift_first = (kind in SHIFT_KINDS and not status.shift_open)
+        if open_shift_first and not reg.settings.get("auto_open_shift", True):
+            return self._refused_before_sending(job, NeedsOperator(
+                "shift_closed", "The shift is closed and auto-open shift is off",
+                "Open the shift on the register (or turn on auto-open shift), then repeat"))
+        baseline = {"fd": status.last_fd_number, "doc": status.last_doc_number,
+                    "cash": str(status.cash_in_drawer), "shift_open": status.shift_open,
+                    "clock": (status.clock or utcnow()).isoformat(),
+                    "opens_shift": open_shift_first}
+        with self.ledger.session() as s:
+            ledger_jobs.start_attempt(s, s.get(Job, job.id), worker=self.worker,
+                                      baseline=baseline)
+        try:
+            if open_shift_first:
+                driver.open_shift(cashier)
+            doc = self._execute(driver, kind, body, reg)
+        except (NeedsOperator, NotPrinted) as exc:
+            if isinstance(exc, RegisterOffline):
+                return self._reconcile_or_wait(job, reg, driver, exc)
+            self._cancel_leftover(driver)
+            return self._not_printed(job, exc, driver)
+        except Exception as exc:       # Ambiguous, a timeout, anything unexpected
+            log.warning("job %s: %s after sending; reconciling", job.id, exc)
+            return self._reconcile_or_wait(job, reg, driver, exc)
+        return self._printed(job, doc, reg, driver, "printed")
+
+    def _execute(self, driver: RegisterDriver, kind: JobKind, body: dict,
+                 reg: Register) -> FiscalDocument | dict | None:
+        cashier = body.get("cashier")
+        if kind == JobKind.RECEIPT:
+            receipt = dict(body["receipt"])
+            receipt["paperless"] = bool(receipt.get("paperless")
+                                        or reg.settings.get("paperless"))
+            return driver.receipt(receipt, cashier)
+        if kind == JobKind.CORRECTION:
+            return driver.correction(body["correction"], cashier)
+        if kind == JobKind.OPEN_SHIFT:
+            return driver.open_shift(cashier)
+        if kind == JobKind.CLOSE_SHIFT:
+            return driver.close_shift(cashier)
+        if kind == JobKind.CASH_IN:
+            return driver.cash_in(body["amount"], cashier)
+        if kind == JobKind.CASH_OUT:
+            return driver.cash_out(body["amount"], cashier)
+        if kind == JobKind.X_REPORT:
+            driver.x_report()
+        elif kind == JobKind.CANCEL_RECEIPT:
+            driver.cancel_receipt()
+        elif kind == JobKind.REPRINT_LAST:
+            driver.reprint_last()
+        elif kind == JobKind.CUT:
+            driver.cut()
+        return {"status": driver.status().as_dict()}
+
+    # reconciliation --------------------------------------------------------------------------
+    def _reconcile_or_wait(self, job, reg, driver, exc) -> Outcome:
+        try:
+            return self._reconcile(job, reg, driver, cause=str(exc))
+        except _NotPrintedAfterAll:
+            with self.ledger.session() as s:
+                job = s.get(Job, job.id)
+            return self._maybe_retry(job, driver)
+
+    def _reconcile(self, job: Job, reg: Register, driver: RegisterDriver,
+                   cause: str = "the worker stopped in the middle of the job") -> Outcome:
+        """Settle a job left in ``sending``. Returns the outcome, or raises
+        ``_NotPrintedAfterAll`` after moving the job to ``failed`` when the register proves
+        the document was not registered (the caller prints it again)."""
+        with self.ledger.session() as s:
+            attempt = ledger_jobs.current_attempt(s, job.id)
+        baseline = attempt.baseline if attempt else {}
+        try:
+            status = driver.status()
+            if status.receipt_open:
+                driver.cancel_receipt()
+                status = driver.status()
+            if status.paper == "continue":
+                driver.continue_printing()
+        except RegisterError as exc:
+            # Cannot see the register now: stay in `sending`; the sweeper brings the job back.
+            log.warning("job %s: cannot reconcile yet: %s", job.id, exc)
+            return Outcome(S.SENDING, f"register not reachable for reconciliation: {exc}")
+        self._record_state(reg, status)
+        kind = JobKind(job.kind)
+        body = load_job(job.payload)
+        if kind in FISCAL_DOCUMENT_KINDS:
+            return self._reconcile_fiscal(job, reg, driver, status, baseline, body, cause)
+        if kind in CASH_KINDS:
+            return self._reconcile_cash(job, status, baseline, body, cause)
+        if kind == JobKind.CANCEL_RECEIPT or kind == JobKind.STATUS:
+            return self._printed(job, {"status": status.as_dict()}, reg, None,
+                                 "settled after reconciliation: nothing left open")
+        # X report, reprint, cut: no legal document; doing it again is harmless.
+        self._fail(job, "not_confirmed", f"{cause}; a service command is safe to repeat",
+                   retryable=True, outcome="unknown")
+        raise _NotPrintedAfterAll()
+
+    def _reconcile_fiscal(self, job, reg, driver, status: RegisterStatus, baseline, body,
+                          cause) -> Outcome:
+        start = int(baseline.get("fd", status.last_fd_number))
+        seen = [driver.document(n) for n in range(start + 1, status.last_fd_number + 1)]
+        seen = [d for d in seen if d is not None]
+        since = datetime.fromisoformat(baseline["clock"]) - CLOCK_TOLERANCE \
+            if baseline.get("clock") else None
+        ours = [d for d in seen if self._matches(job, body, d, since)]
+        expected_extra = {"open_shift"} if job.kind != JobKind.OPEN_SHIFT else set()
+        strangers = [d for d in seen if d not in ours and d.doc_type not in expected_extra]
+        if len(ours) == 1 and not strangers:
+            return self._printed(job, ours[0], reg, None,
+                                 f"found on the register after: {cause}")
+        if not ours and not strangers:
+            self._fail(job, "not_printed", f"{cause}; the register registered no document "
+                       f"after FD {start}", retryable=True, outcome="not_printed")
+            raise _NotPrintedAfterAll()
+        seen_txt = ", ".join(f"FD {d.fd_number} {d.doc_type} {d.operation or ''} "
+                             f"{d.total if d.total is not None else ''}".strip() for d in seen)
+        return self._needs_attention(job, cause, {
+            "baseline_fd": start, "last_fd": status.last_fd_number, "seen": seen_txt,
+            "matching": len(ours)},
+            "Compare the register's documents after FD %d with this job, then mark it "
+            "printed or repeat it" % start)
+
+    @staticmethod
+    def _matches(job: Job, body: dict, doc: FiscalDocument, since: datetime | None) -> bool:
+        if doc.doc_type != job.kind:
+            return False
+        if since is not None and doc.issued_at < since:
+            return False
+        inner = body.get(job.kind) if job.kind in ("receipt", "correction") else None
+        if inner is not None:
+            return doc.operation == inner["operation"] and doc.total == inner["total"]
+        return True
+
+    def _reconcile_cash(self, job, status: RegisterStatus, baseline, body, cause) -> Outcome:
+        moved = status.last_doc_number - int(baseline.get("doc", status.last_doc_number))
+        delta = status.cash_in_drawer - Decimal(baseline.get("cash", status.cash_in_drawer))
+        amount = body["amount"] if job.kind == JobKind.CASH_IN else -body["amount"]
+        if moved == 0 and delta == 0:
+            self._fail(job, "not_printed", f"{cause}; the register shows no cash operation",
+                       retryable=True, outcome="not_printed")
+            raise _NotPrintedAfterAll()
+        if moved == 1 and delta == amount:
+            result = {"doc_type": job.kind, "doc_number": status.last_doc_number,
+                      "fd_number": None, "total": str(body["amount"])}
+            return self._printed(job, result, None, None, f"found on the register after: {cause}")
+        return self._needs_attention(job, cause, {
+            "documents_since_baseline": moved, "drawer_change": str(delta)},
+            "Count the cash in the drawer and check the register's last documents, then "
+            "mark the job printed or repeat it")
+
+    # settling ------------------------------------------------------------------------------
+    def _printed(self, job, doc, reg, driver, cause) -> Outcome:
+        result = doc.as_result() if isinstance(doc, FiscalDocument) else dict(doc or {})
+        with self.ledger.session() as s:
+            ledger_jobs.transition(s, job.id, S.SENDING, S.PRINTED, actor=self.actor,
+                                   cause=cause, result=result, error=None,
+                                   fd_number=result.get("fd_number"))
+            ledger_jobs.finish_attempt(s, job.id, "printed", {"result": result})
+            ledger_jobs.release_held(s, job.register_id, actor=self.actor,
+                                     cause="the register is printing again")
+        if driver is not None and reg is not None:
+            try:
+                self._record_state(reg, driver.status())
+            except RegisterError:
+                pass
+        return Outcome(S.PRINTED)
+
+    def _fail(self, job, code, message, *, retryable, outcome, action=None, error=None):
+        err = error or {"code": code, "message": message, "action": action}
+        err = {**err, "retryable": retryable}
+        with self.ledger.session() as s:
+            ledger_jobs.transition(s, job.id, S.SENDING, S.FAILED, actor=self.actor,
+                                   cause=message, error=err)
+            ledger_jobs.finish_attempt(s, job.id, outcome, {"error": err})
+
+    def _not_printed(self, job, exc: NotPrinted, driver: RegisterDriver) -> Outcome:
+        retryable = not isinstance(exc, NeedsOperator)
+        self._fail(job, exc.code, exc.message, retryable=retryable, outcome="refused",
+                   error=exc.as_dict())
+        with self.ledger.session() as s:
+            job = s.get(Job, job.id)
+        return self._maybe_retry(job, driver) if retryable else Outcome(S.FAILED, exc.message)
+
+    def _refused_before_sending(self, job, exc: NeedsOperator) -> Outcome:
+        with self.ledger.session() as s:
+            ledger_jobs.start_attempt(s, s.get(Job, job.id), worker=self.worker, baseline={})
+        return self._not_printed(job, exc, None)
+
+    def _maybe_retry(self, job: Job, driver: RegisterDriver | None) -> Outcome:
+        """A job proven not printed goes back to the queue; after a refusal, with a delay."""
+        refused = (job.error or {}).get("kind") not in (None, "error")
+        if job.retries >= self.max_retries:
+            return Outcome(S.FAILED, "no automatic retries left")
+        delay = RETRY_DELAYS[min(job.retries, len(RETRY_DELAYS) - 1)] if refused else 0
+        with self.ledger.session() as s:
+            ledger_jobs.transition(
+                s, job.id, S.FAILED, S.QUEUED, actor=self.actor,
+                cause="proven not printed; retrying" + (f" in {delay} s" if delay else ""),
+                retries=job.retries + 1,
+                not_before=utcnow() + timedelta(seconds=delay) if delay else None)
+            if delay:
+                return Outcome(S.QUEUED, f"retry due in {delay} s")
+        with self.ledger.session() as s:
+            job = s.get(Job, job.id)
+            reg = s.get(Register, job.register_id)
+        if driver is not None:
+            return self._print(job, reg, driver)
+        driver = self.driver_factory(reg)
+        try:
+            driver.open()
+            return self._print(job, reg, driver)
+        except RegisterError as exc:
+            return self._unreachable(job, reg, exc)
+        finally:
+            driver.close()
+
+    def _needs_attention(self, job, cause, seen: dict, action: str) -> Outcome:
+        err = {"code": "unconfirmed", "message": f"could not prove whether the register "
+               f"registered this document ({cause})", "action": action, "seen": seen,
+               "retryable": False}
+        with self.ledger.session() as s:
+            ledger_jobs.transition(s, job.id, S.SENDING, S.NEEDS_ATTENTION, actor=self.actor,
+                                   cause=err["message"], error=err, details=seen)
+            ledger_jobs.finish_attempt(s, job.id, "needs_attention", {"seen": seen})
+        return Outcome(S.NEEDS_ATTENTION, err["message"])
+
+    def _unreachable(self, job: Job, reg: Register, exc: RegisterError) -> Outcome:
+        """The register did not answer. A queued job waits (held) until it does; a job in
+        ``sending`` stays there until the register can be asked what happened."""
+        with self.ledger.session() as s:
+            ledger_registers.record_state(s, reg.id, {"error": exc.message}, online=False)
+            current = s.get(Job, job.id).state
+            if current == S.QUEUED:
+                ledger_jobs.transition(s, job.id, S.QUEUED, S.HELD, actor=self.actor,
+                                       cause=f"register offline: {exc.message}",
+                                       error={**exc.as_dict(), "retryable": True})
+                return Outcome(S.HELD, exc.message)
+        return Outcome(current, exc.message)
+
+    def _cancel_leftover(self, driver: RegisterDriver) -> None:
+        try:
+            if driver.status().receipt_open:
+                driver.cancel_receipt()
+        except RegisterError as exc:
+            log.warning("could not cancel the open receipt: %s", exc)
+
+    def _record_state(self, reg: Register, status: RegisterStatus) -> None:
+        with self.ledger.session() as s:
+            ledger_registers.record_state(s, reg.id, status.as_dict())

@@ -1,0 +1,146 @@
+"""How jobs look in the API, and the print-queue listing with its filters and keyset pages."""
+from __future__ import annotations
+
+import base64
+import json
+from datetime import datetime, time, timezone
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from sqlalchemy import and_, or_, select
+
+from fiscal.ledger.models import Job, JobAttempt, JobEvent
+from fiscal.model import JobKind, JobState
+from hub.api.errors import ApiError
+
+MAX_PAGE = 200
+
+
+def _iso(dt: datetime | None) -> str | None:
+    return dt.isoformat() if dt else None
+
+
+def job_json(job: Job, history: list[JobEvent] | None = None,
+             attempts: list[JobAttempt] | None = None) -> dict:
+    payload = dict(job.payload)
+    payload.pop("register", None)
+    payload.pop("register_group", None)
+    payload.pop("idempotency_key", None)
+    out = {
+        "id": job.id, "state": job.state, "kind": job.kind,
+        "register": job.register_id, "register_group": job.register_group_id,
+        "idempotency_key": job.idempotency_key,
+        "total": str(job.total) if job.total is not None else None,
+        **{k: v for k, v in payload.items() if k != "kind"},
+        "result": job.result, "error": job.error, "attempts": job.attempts,
+        "source": job.source, "created_at": _iso(job.created_at),
+        "updated_at": _iso(job.updated_at),
+    }
+    if history is not None:
+        out["history"] = [{"at": _iso(e.at), "from": e.from_state, "to": e.to_state,
+                           "by": e.actor, "cause": e.cause, "details": e.details}
+                          for e in history]
+    if attempts is not None:
+        out["attempt_log"] = [{"number": a.number, "worker": a.worker,
+                               "started_at": _iso(a.started_at),
+                               "finished_at": _iso(a.finished_at), "baseline": a.baseline,
+                               "outcome": a.outcome} for a in attempts]
+    return out
+
+
+class _DateOrDateTime(fields.Field):
+    """``2026-11-22`` or ``2026-11-22T10:00:00+03:00``; a date alone means its whole day (UTC),
+    a time without an offset is UTC."""
+
+    def __init__(self, end_of_day: bool = False, **kw):
+        super().__init__(**kw)
+        self.end_of_day = end_of_day
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        try:
+            if len(value) == 10:
+                d = datetime.strptime(value, "%Y-%m-%d").date()
+                return datetime.combine(d, time.max if self.end_of_day else time.min,
+                                        tzinfo=timezone.utc)
+            dt = datetime.fromisoformat(value)
+        except (TypeError, ValueError):
+            raise ValidationError("Not a date (YYYY-MM-DD) or an ISO 8601 date-time.")
+        return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
+
+
+class JobListArgs(Schema):
+    register = fields.String()
+    state = fields.List(fields.String(validate=validate.OneOf([s.value for s in JobState])))
+    kind = fields.List(fields.String(validate=validate.OneOf([k.value for k in JobKind])))
+    created_from = _DateOrDateTime()
+    created_to = _DateOrDateTime(end_of_day=True)
+    amount_min = fields.Decimal(places=2)
+    amount_max = fields.Decimal(places=2)
+    limit = fields.Integer(load_default=50, validate=validate.Range(1, MAX_PAGE))
+    cursor = fields.String()
+
+    @validates_schema
+    def _ranges(self, data, **kwargs):
+        if "amount_min" in data and "amount_max" in data and data["amount_min"] > data["amount_max"]:
+            raise ValidationError("amount_min is greater than amount_max", "amount_min")
+        if ("created_from" in data and "created_to" in data
+                and data["created_from"] > data["created_to"]):
+            raise ValidationError("created_from is after created_to", "created_from")
+
+
+def _parse_args(args) -> dict:
+    raw = {}
+    for key in args:
+        values = args.getlist(key)
+        if key in ("state", "kind"):
+            raw[key] = [v for item in values for v in item.split(",") if v]
+        else:
+            raw[key] = values[-1]
+    try:
+        return JobListArgs().load(raw)
+    except ValidationError as exc:
+        raise ApiError(422, "validation_failed", "The filters are not valid", exc.messages)
+
+
+def _encode_cursor(job: Job) -> str:
+    raw = json.dumps([job.created_at.isoformat(), job.id]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> tuple[datetime, str]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        created, job_id = json.loads(raw)
+        return datetime.fromisoformat(created), str(job_id)
+    except Exception:
+        raise ApiError(422, "validation_failed", "The filters are not valid",
+                       {"cursor": ["Not a cursor this API gave out (use next_cursor)"]})
+
+
+def list_jobs(s, account_id: str, args) -> dict:
+    """Newest first; ``next_cursor`` fetches the next page (keyset on created_at, id)."""
+    a = _parse_args(args)
+    q = select(Job).where(Job.account_id == account_id)
+    if "register" in a:
+        q = q.where(Job.register_id == a["register"])
+    if a.get("state"):
+        q = q.where(Job.state.in_(a["state"]))
+    if a.get("kind"):
+        q = q.where(Job.kind.in_(a["kind"]))
+    if "created_from" in a:
+        q = q.where(Job.created_at >= a["created_from"])
+    if "created_to" in a:
+        q = q.where(Job.created_at <= a["created_to"])
+    if "amount_min" in a:
+        q = q.where(Job.total >= a["amount_min"])
+    if "amount_max" in a:
+        q = q.where(Job.total <= a["amount_max"])
+    if "cursor" in a:
+        created, job_id = _decode_cursor(a["cursor"])
+        q = q.where(or_(Job.created_at < created,
+                        and_(Job.created_at == created, Job.id < job_id)))
+    limit = a["limit"]
+    rows = list(s.scalars(q.order_by(Job.created_at.desc(), Job.id.desc()).limit(limit + 1)))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return {"items": [job_json(r) for r in rows],
+            "next_cursor": _encode_cursor(rows[-1]) if more else None}

