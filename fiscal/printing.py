@@ -35,6 +35,7 @@ from fiscal.ledger.db import Ledger
 from fiscal.ledger.models import Job, Register, utcnow
 from fiscal.model import CASH_KINDS, FISCAL_DOCUMENT_KINDS, SHIFT_KINDS, JobKind, JobState
 from fiscal.schemas import load_job
+from fiscal.states import StaleState
 
 log = logging.getLogger(__name__)
 
@@ -79,8 +80,11 @@ class PrintService:
                 return Outcome("unknown", "no such job in the ledger")
             reg = s.get(Register, job.register_id)
             if job.state == S.RECEIVED:     # delivered before the relay committed `queued`
-                ledger_jobs.transition(s, job.id, S.RECEIVED, S.QUEUED, actor=self.actor,
-                                       cause="picked up by the register's worker")
+                try:
+                    ledger_jobs.transition(s, job.id, S.RECEIVED, S.QUEUED, actor=self.actor,
+                                           cause="picked up by the register's worker")
+                except StaleState:
+                    s.expire_all()          # the relay committed it meanwhile
                 job = s.get(Job, job_id)
             if job.state not in (S.QUEUED, S.SENDING):
                 return Outcome(job.state, "already settled; nothing to do")
