@@ -7,7 +7,7 @@ from marshmallow import ValidationError, fields, validates_schema
 
 from fiscal.model import CorrectionType, Operation, Taxation, Vat
 from fiscal.schemas.common import BaseSchema, Choice, given, positive_money, text
-from fiscal.schemas.receipt import items_field, payments_field, settlement_errors
+from fiscal.schemas.receipt import SettledSchema, items_field, payments_field
 
 
 class CorrectionBaseSchema(BaseSchema):
@@ -19,7 +19,7 @@ class CorrectionBaseSchema(BaseSchema):
     name = text(1, 256, "base name")
 
 
-class CorrectionSchema(BaseSchema):
+class CorrectionSchema(SettledSchema):
     """A correction. ``base.number`` is required for a correction by order (``instruction``);
     without items the whole total is at one ``vat`` rate, with items each carries its own."""
 
@@ -31,12 +31,6 @@ class CorrectionSchema(BaseSchema):
     vat = Choice(Vat)
     payments = payments_field(required=True)
     total = positive_money("total", required=True)
-
-    @validates_schema(skip_on_field_errors=False, pass_original=True)
-    def _settlement(self, data, original, **kwargs):
-        errors = settlement_errors(data, original)
-        if errors:
-            raise ValidationError(errors)
 
     @validates_schema(skip_on_field_errors=False, pass_original=True)
     def _order_number(self, data, original, **kwargs):

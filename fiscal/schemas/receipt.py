@@ -67,7 +67,17 @@ def settlement_errors(data: Mapping, original) -> dict[str, list[str]]:
     return errors
 
 
-class ReceiptSchema(BaseSchema):
+class SettledSchema(BaseSchema):
+    """A document that settles a total with payments (receipts and corrections)."""
+
+    @validates_schema(skip_on_field_errors=False, pass_original=True)
+    def _settlement(self, data, original, **kwargs):
+        errors = settlement_errors(data, original)
+        if errors:
+            raise ValidationError(errors)
+
+
+class ReceiptSchema(SettledSchema):
     """A receipt. ``paperless`` needs a customer email or phone; ``refund_of`` (the id of the
     job refunded) is only for ``sell_refund`` / ``buy_refund``."""
 
@@ -79,12 +89,6 @@ class ReceiptSchema(BaseSchema):
     total = positive_money("total", required=True)                      # 1020
     paperless = fields.Boolean(load_default=False)
     refund_of = text(1, 128, "refund_of")
-
-    @validates_schema(skip_on_field_errors=False, pass_original=True)
-    def _settlement(self, data, original, **kwargs):
-        errors = settlement_errors(data, original)
-        if errors:
-            raise ValidationError(errors)
 
     @validates_schema(skip_on_field_errors=False, pass_original=True)
     def _paperless_needs_contact(self, data, original, **kwargs):

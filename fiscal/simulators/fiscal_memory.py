@@ -233,26 +233,21 @@ class FiscalMemory:
         try:
             if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
                 conn.execute("PRAGMA journal_mode = WAL")
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                for statement in _SCHEMA:
-                    conn.execute(statement)
-                if conn.execute("SELECT 1 FROM register WHERE id = 1").fetchone() is None:
-                    now = datetime.now().astimezone().replace(microsecond=0)
-                    serial = serial_number or str(1_000_000_000 + secrets.randbelow(3_000_000_000))
-                    fn = fn_number or "99990789" + f"{secrets.randbelow(10 ** 8):08d}"
-                    conn.execute(
-                        "INSERT INTO register (id, model, serial_number, fn_number,"
-                        " fn_expires_on, created_at) VALUES (1, ?, ?, ?, ?, ?)",
-                        (model, serial, fn, (now.date() + timedelta(days=456)).isoformat(),
-                         now.isoformat()))
-                    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
         finally:
             conn.close()
+        with self.transaction() as t:
+            for statement in _SCHEMA:
+                t.conn.execute(statement)
+            if t.conn.execute("SELECT 1 FROM register WHERE id = 1").fetchone() is None:
+                now = datetime.now().astimezone().replace(microsecond=0)
+                serial = serial_number or str(1_000_000_000 + secrets.randbelow(3_000_000_000))
+                fn = fn_number or "99990789" + f"{secrets.randbelow(10 ** 8):08d}"
+                t.conn.execute(
+                    "INSERT INTO register (id, model, serial_number, fn_number,"
+                    " fn_expires_on, created_at) VALUES (1, ?, ?, ?, ?, ?)",
+                    (model, serial, fn, (now.date() + timedelta(days=456)).isoformat(),
+                     now.isoformat()))
+                t.conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     # state ----------------------------------------------------------------------------------
     def state(self) -> dict[str, Any]:
