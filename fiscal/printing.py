@@ -74,10 +74,35 @@ class PrintService:
 
     # entry point ---------------------------------------------------------------------------
     def run(self, job_id: str) -> Outcome:
+        with self.ledger.session(readonly=True) as s:
+            job = s.get(Job, job_id)
+            reg = s.get(Register, job.register_id) if job is not None else None
+        if job is None:
+            return Outcome("unknown", "no such job in the ledger")
+        if job.state == S.RECEIVED or (job.state == S.QUEUED and (
+                reg.removed_at is not None or reg.suspended)):
+            settled = self._before_printing(job_id)
+            if settled is not None:
+                return settled
+            with self.ledger.session(readonly=True) as s:
+                job, reg = s.get(Job, job_id), s.get(Register, job.register_id)
+        if job.state not in (S.QUEUED, S.SENDING):
+            return Outcome(job.state, "already settled; nothing to do")
+        try:
+            driver = self.driver_factory(reg)
+            driver.open()
+        except RegisterError as exc:
+            return self._unreachable(job, reg, exc)
+        try:
+            return self._run_on(job, reg, driver)
+        finally:
+            driver.close()
+
+    def _before_printing(self, job_id: str) -> Outcome | None:
+        """The ledger-only steps: take up a job the relay has not marked queued yet; hold or
+        cancel it when its register is suspended or removed. None: go on and print."""
         with self.ledger.session() as s:
             job = s.get(Job, job_id)
-            if job is None:
-                return Outcome("unknown", "no such job in the ledger")
             reg = s.get(Register, job.register_id)
             if job.state == S.RECEIVED:     # delivered before the relay committed `queued`
                 try:
@@ -96,28 +121,20 @@ class PrintService:
                 ledger_jobs.transition(s, job.id, S.QUEUED, S.HELD, actor=self.actor,
                                        cause="the register is suspended")
                 return Outcome(S.HELD)
-        try:
-            driver = self.driver_factory(reg)
-            driver.open()
-        except RegisterError as exc:
-            return self._unreachable(job, reg, exc)
-        try:
-            return self._run_on(job, reg, driver)
-        finally:
-            driver.close()
+        return None
 
     def _run_on(self, job: Job, reg: Register, driver: RegisterDriver) -> Outcome:
         try:
             ident = driver.identity()
         except RegisterError as exc:
             return self._unreachable(job, reg, exc)
-        with self.ledger.session() as s:
-            try:
-                ledger_registers.bind_or_check(s, reg.id, ident.serial_number, ident.model)
-            except ledger_registers.BindingConflict as exc:
-                conflict = str(exc)
-            else:
-                conflict = None
+        conflict = None
+        if reg.serial_number != ident.serial_number:     # first contact, or another device
+            with self.ledger.session() as s:
+                try:
+                    ledger_registers.bind_or_check(s, reg.id, ident.serial_number, ident.model)
+                except ledger_registers.BindingConflict as exc:
+                    conflict = str(exc)
         if conflict:
             if job.state == S.QUEUED:
                 with self.ledger.session() as s:
@@ -142,7 +159,6 @@ class PrintService:
             status = driver.status()
         except RegisterError as exc:
             return self._unreachable(job, reg, exc)
-        self._record_state(reg, status)
         if status.receipt_open:
             # Nothing open on the register is registered yet, and the ledger committed no
             # `sending` for it: it is a leftover (ours from a refused attempt, or the POS's).
@@ -207,7 +223,7 @@ class PrintService:
         try:
             return self._reconcile(job, reg, driver, cause=str(exc))
         except _NotPrintedAfterAll:
-            with self.ledger.session() as s:
+            with self.ledger.session(readonly=True) as s:
                 job = s.get(Job, job.id)
             return self._maybe_retry(job, driver)
 
@@ -216,7 +232,7 @@ class PrintService:
         """Settle a job left in ``sending``. Returns the outcome, or raises
         ``_NotPrintedAfterAll`` after moving the job to ``failed`` when the register proves
         the document was not registered (the caller prints it again)."""
-        with self.ledger.session() as s:
+        with self.ledger.session(readonly=True) as s:
             attempt = ledger_jobs.current_attempt(s, job.id)
         baseline = attempt.baseline if attempt else {}
         try:
@@ -230,7 +246,7 @@ class PrintService:
             # Cannot see the register now: stay in `sending`; the sweeper brings the job back.
             log.warning("job %s: cannot reconcile yet: %s", job.id, exc)
             return Outcome(S.SENDING, f"register not reachable for reconciliation: {exc}")
-        self._record_state(reg, status)
+        self._record_state(reg.id, status)
         kind = JobKind(job.kind)
         body = load_job(job.payload)
         if kind in FISCAL_DOCUMENT_KINDS:
@@ -301,18 +317,21 @@ class PrintService:
     # settling ------------------------------------------------------------------------------
     def _printed(self, job, doc, reg, driver, cause) -> Outcome:
         result = doc.as_result() if isinstance(doc, FiscalDocument) else dict(doc or {})
-        with self.ledger.session() as s:
+        status = None
+        if driver is not None:
+            try:
+                status = driver.status()
+            except RegisterError:
+                pass
+        with self.ledger.session() as s:       # one write per printed job: result and state
             ledger_jobs.transition(s, job.id, S.SENDING, S.PRINTED, actor=self.actor,
                                    cause=cause, result=result, error=None,
                                    fd_number=result.get("fd_number"))
             ledger_jobs.finish_attempt(s, job.id, "printed", {"result": result})
             ledger_jobs.release_held(s, job.register_id, actor=self.actor,
                                      cause="the register is printing again")
-        if driver is not None and reg is not None:
-            try:
-                self._record_state(reg, driver.status())
-            except RegisterError:
-                pass
+            if status is not None:
+                ledger_registers.record_state(s, job.register_id, status.as_dict())
         return Outcome(S.PRINTED)
 
     def _fail(self, job, code, message, *, retryable, outcome, action=None, error=None):
@@ -323,7 +342,12 @@ class PrintService:
                                    cause=message, error=err)
             ledger_jobs.finish_attempt(s, job.id, outcome, {"error": err})
 
-    def _not_printed(self, job, exc: NotPrinted, driver: RegisterDriver) -> Outcome:
+    def _not_printed(self, job, exc: NotPrinted, driver: RegisterDriver | None) -> Outcome:
+        if driver is not None:
+            try:
+                self._record_state(job.register_id, driver.status())
+            except RegisterError:
+                pass
         retryable = not isinstance(exc, NeedsOperator)
         self._fail(job, exc.code, exc.message, retryable=retryable, outcome="refused",
                    error=exc.as_dict())
@@ -394,6 +418,6 @@ class PrintService:
         except RegisterError as exc:
             log.warning("could not cancel the open receipt: %s", exc)
 
-    def _record_state(self, reg: Register, status: RegisterStatus) -> None:
+    def _record_state(self, register_id: str, status: RegisterStatus) -> None:
         with self.ledger.session() as s:
-            ledger_registers.record_state(s, reg.id, status.as_dict())
+            ledger_registers.record_state(s, register_id, status.as_dict())

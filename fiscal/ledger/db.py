@@ -6,16 +6,29 @@ per register write to the same file from different processes. Engines are cached
 """
 from __future__ import annotations
 
+import fcntl
 import os
+import threading
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
 from sqlalchemy import create_engine, event
+from sqlalchemy.engine import make_url
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-_engines: dict[tuple[int, str], Engine] = {}
+_engines: dict[tuple[int, str, bool], Engine] = {}
+# Threads of one process queue here for SQLite's write lock instead of polling for it with
+# SQLite's busy handler, whose growing sleeps starve the other processes' writers.
+_write_locks: dict[str, "_WriteLock"] = {}
+_lock_files: dict[tuple[int, str], int] = {}
+
+
+class _WriteLock:
+    def __init__(self):
+        self.rlock = threading.RLock()
+        self.depth = 0
 
 
 def database_url(data_dir: str | os.PathLike | None = None) -> str:
@@ -37,17 +50,21 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur.close()
 
 
-def get_engine(url: str) -> Engine:
-    key = (os.getpid(), url)
+def get_engine(url: str, readonly: bool = False) -> Engine:
+    """The process's engine for ``url``. On SQLite, write transactions begin IMMEDIATE (they
+    take the write lock up front, so a compare-and-set never fails half-way on a lock
+    upgrade); ``readonly`` ones begin DEFERRED and run beside the writer (WAL)."""
+    readonly = readonly and url.startswith("sqlite")
+    key = (os.getpid(), url, readonly)
     engine = _engines.get(key)
     if engine is None:
         if url.startswith("sqlite"):
             engine = create_engine(url, connect_args={"timeout": 30})
             event.listen(engine, "connect", _sqlite_pragmas)
-            # pysqlite's own transaction handling defers BEGIN; emit it ourselves so that
-            # BEGIN IMMEDIATE can be used for compare-and-set sections.
+            # pysqlite's own transaction handling defers BEGIN; emit it ourselves.
             event.listen(engine, "connect", lambda c, r: setattr(c, "isolation_level", None))
-            event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
+            begin = "BEGIN" if readonly else "BEGIN IMMEDIATE"
+            event.listen(engine, "begin", lambda conn: conn.exec_driver_sql(begin))
         else:
             engine = create_engine(url, pool_pre_ping=True)
         _engines[key] = engine
@@ -59,30 +76,67 @@ class Ledger:
 
     def __init__(self, url: str):
         self.url = url
-        self._factory: sessionmaker | None = None
+        self._factories: dict[bool, sessionmaker] = {}
         self._pid = None
 
     @property
     def engine(self) -> Engine:
         return get_engine(self.url)
 
-    def _sessions(self) -> sessionmaker:
-        if self._factory is None or self._pid != os.getpid():
-            self._factory = sessionmaker(self.engine, expire_on_commit=False)
-            self._pid = os.getpid()
-        return self._factory
+    def _sessions(self, readonly: bool) -> sessionmaker:
+        if self._pid != os.getpid():
+            self._factories, self._pid = {}, os.getpid()
+        if readonly not in self._factories:
+            self._factories[readonly] = sessionmaker(get_engine(self.url, readonly),
+                                                     expire_on_commit=False)
+        return self._factories[readonly]
 
     @contextmanager
-    def session(self) -> Iterator[Session]:
-        s = self._sessions()()
-        try:
-            yield s
-            s.commit()
-        except BaseException:
-            s.rollback()
-            raise
-        finally:
-            s.close()
+    def session(self, readonly: bool = False) -> Iterator[Session]:
+        """A transaction: committed when the block ends, rolled back on an exception.
+        ``readonly=True`` for reads that must not wait for (or block) writers."""
+        with self._writer(readonly):
+            s = self._sessions(readonly)()
+            try:
+                yield s
+                s.commit()  # (a read-only one commits nothing; rollback would expire objects)
+            except BaseException:
+                s.rollback()
+                raise
+            finally:
+                s.close()
+
+    @contextmanager
+    def _writer(self, readonly: bool) -> Iterator[None]:
+        """SQLite writers queue for the write lock: threads on a lock, processes on ``flock``
+        of ``<db>.writelock``. Waiting in the kernel wakes a writer as soon as the lock is
+        free; SQLite's own busy handler polls with growing sleeps (up to 100 ms), which let
+        the busy web process starve a register's worker."""
+        if readonly or not self.is_sqlite:
+            yield
+            return
+        lock = _write_locks.setdefault(self.url, _WriteLock())
+        with lock.rlock:
+            fd = self._lock_fd()
+            depth = lock.depth          # only the thread holding rlock touches depth
+            if depth == 0:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+            lock.depth = depth + 1
+            try:
+                yield
+            finally:
+                lock.depth = depth
+                if depth == 0:
+                    fcntl.flock(fd, fcntl.LOCK_UN)
+
+    def _lock_fd(self) -> int:
+        key = (os.getpid(), self.url)
+        fd = _lock_files.get(key)
+        if fd is None:
+            path = make_url(self.url).database
+            fd = os.open(f"{path}.writelock", os.O_RDWR | os.O_CREAT, 0o600)
+            _lock_files[key] = fd
+        return fd
 
     @property
     def is_sqlite(self) -> bool:
