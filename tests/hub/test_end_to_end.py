@@ -150,3 +150,50 @@ def test_cash_in_and_out_move_the_drawer(client, auth, register, relay, run_work
     assert {j["state"] for j in items} == {"printed"}
     status = FiscalMemory(register["memory"]).state()
     assert str(status["cash_in_drawer"]) in ("3800.00", "3800")
+
+
+def test_a_hung_register_times_out_and_the_job_is_reconciled(client, auth, register, ledger,
+                                                             redis, run_worker):
+    """RQ's job timeout stops a register that hangs after printing; the print service then
+    finds the document on the register instead of printing it again."""
+    from hub.relay import Relay
+    memory = FiscalMemory(register["memory"])
+    memory.arm_fault("hang", on="receipt", point="after", seconds=60)
+    job_id = post(client, auth, receipt_job(register["id"])).json["id"]
+    Relay(ledger, redis, job_timeout=1).dispatch()
+    run_worker(register["id"])
+    job = client.get(f"/api/v1/jobs/{job_id}", headers=auth).json
+    (doc,) = receipts_on(register["memory"])
+    assert job["state"] == "printed" and job["result"]["fd_number"] == doc.fd_number
+    assert "found on the register" in job["history"][-1]["cause"]
+
+
+def test_without_auto_open_shift_a_receipt_waits_for_the_operator(client, auth, register,
+                                                                  relay, run_worker, ledger):
+    from fiscal.ledger.models import Register
+    with ledger.session() as s:
+        reg = s.get(Register, register["id"])
+        reg.settings = {**reg.settings, "auto_open_shift": False}
+    job_id = post(client, auth, receipt_job(register["id"])).json["id"]
+    relay.dispatch()
+    run_worker(register["id"])
+    job = client.get(f"/api/v1/jobs/{job_id}", headers=auth).json
+    assert job["state"] == "failed" and job["error"]["code"] == "shift_closed"
+    assert "Open the shift" in job["error"]["action"]
+    assert FiscalMemory(register["memory"]).documents() == []
+
+
+def test_an_open_receipt_left_on_the_register_is_cancelled_first(client, auth, register,
+                                                                 relay, run_worker):
+    from fiscal.simulators.register import SimulatedRegister
+    memory = FiscalMemory(register["memory"])
+    sim = SimulatedRegister(memory)
+    sim.open_shift(None)
+    sim.open_receipt("sell")        # somebody else's half-finished receipt
+    job_id = post(client, auth, receipt_job(register["id"])).json["id"]
+    relay.dispatch()
+    run_worker(register["id"])
+    job = client.get(f"/api/v1/jobs/{job_id}", headers=auth).json
+    assert job["state"] == "printed"
+    (doc,) = receipts_on(register["memory"])
+    assert str(doc.total) == "850.50"
