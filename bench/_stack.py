@@ -29,6 +29,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from fiscal.samples import sample_receipt  # noqa: E402
+
 PYTHON = sys.executable
 
 
@@ -49,24 +51,16 @@ def sigterm_as_interrupt() -> None:
 
 
 def receipt_job(register_id: str) -> dict:
-    """The canonical receipt of tests/hub/receipts.py (850.50, two items, cash)."""
-    return {
-        "kind": "receipt",
-        "register": register_id,
-        "cashier": {"name": "Иванова А.", "inn": "500100732259"},
-        "receipt": {
-            "operation": "sell",
-            "taxation": "osn",
-            "items": [
-                {"name": "Борщ", "price": "350.00", "quantity": "2", "amount": "700.00",
-                 "vat": "vat20", "payment_method": "full_payment", "payment_object": "commodity"},
-                {"name": "Чай", "price": "150.50", "quantity": "1", "amount": "150.50",
-                 "vat": "vat20"},
-            ],
-            "payments": [{"type": "cash", "amount": "1000.00"}],
-            "total": "850.50",
-        },
-    }
+    """The canonical receipt the tests post (850.50, two items, cash)."""
+    return sample_receipt(register_id)
+
+
+def common_options(p) -> None:
+    """Options both benchmarks take."""
+    p.add_argument("--server", choices=("subprocess", "thread"), default="subprocess")
+    p.add_argument("--keep", action="store_true", help="keep the temp dir (logs, ledger)")
+    p.add_argument("--trace-locks", action="store_true",
+                   help="time every ledger BEGIN IMMEDIATE in every process (adds overhead)")
 
 
 def parse_ts(value) -> float:

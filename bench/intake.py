@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench._stack import (Stack, describe_latency, post_many, quiet_logging,  # noqa: E402
+from bench._stack import (Stack, common_options, describe_latency, post_many, quiet_logging,  # noqa: E402
                           receipt_job, sigterm_as_interrupt)
 
 
@@ -29,10 +29,7 @@ def main(argv=None) -> int:
     p.add_argument("--m", type=int, default=500, help="requests per app (default 500)")
     p.add_argument("--clients", type=int, default=4, help="concurrent client threads")
     p.add_argument("--warmup", type=int, default=30, help="unmeasured requests per app first")
-    p.add_argument("--server", choices=("subprocess", "thread"), default="subprocess")
-    p.add_argument("--keep", action="store_true", help="keep the temp dir (logs, ledger)")
-    p.add_argument("--trace-locks", action="store_true",
-                   help="time every ledger BEGIN IMMEDIATE in every process (adds overhead)")
+    common_options(p)
     args = p.parse_args(argv)
     quiet_logging()
     sigterm_as_interrupt()

@@ -40,7 +40,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench._stack import (PYTHON, Stack, describe_latency, parse_ts, percentile,  # noqa: E402
+from bench._stack import (PYTHON, Stack, common_options, describe_latency, parse_ts, percentile,  # noqa: E402
                           post_many, quiet_logging, receipt_job, sigterm_as_interrupt)
 
 NOOP_REGISTER = "bench-noop"
@@ -51,12 +51,9 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--n", type=int, default=300, help="receipts (and no-op jobs); default 300")
     p.add_argument("--clients", type=int, default=4, help="concurrent HTTP client threads")
-    p.add_argument("--server", choices=("subprocess", "thread"), default="subprocess")
     p.add_argument("--timeout", type=float, default=100.0,
                    help="give up waiting for the jobs after this many seconds")
-    p.add_argument("--keep", action="store_true", help="keep the temp dir (logs, ledger)")
-    p.add_argument("--trace-locks", action="store_true",
-                   help="time every ledger BEGIN IMMEDIATE in every process (adds overhead)")
+    common_options(p)
     args = p.parse_args(argv)
     quiet_logging()
     sigterm_as_interrupt()

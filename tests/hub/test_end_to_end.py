@@ -23,6 +23,17 @@ def immediate_retries(monkeypatch):
     monkeypatch.setattr(printing, "RETRY_DELAYS", (0, 0, 0, 0, 0))
 
 
+@pytest.fixture
+def submit_and_print(client, auth, register, relay, run_worker):
+    """Post the sample receipt, relay it, run the register's worker; the job as it ends."""
+    def go():
+        job_id = post(client, auth, receipt_job(register["id"])).json["id"]
+        relay.dispatch()
+        run_worker(register["id"])
+        return client.get(f"/api/v1/jobs/{job_id}", headers=auth).json
+    return go
+
+
 def test_receipt_is_printed_once_and_the_retry_prints_nothing(client, auth, register, relay,
                                                               run_worker):
     first = post(client, auth, receipt_job(register["id"]), **{"Idempotency-Key": "bill-1"})
@@ -57,39 +68,30 @@ def test_a_duplicate_delivery_by_redis_prints_nothing(client, auth, register, re
     assert len(receipts_on(register["memory"])) == 1
 
 
-def test_lost_answer_after_printing_is_found_on_the_register(client, auth, register, relay,
-                                                             run_worker):
+def test_lost_answer_after_printing_is_found_on_the_register(submit_and_print, client, auth,
+                                                             register, relay, run_worker):
     FiscalMemory(register["memory"]).arm_fault("fail_after_printing", on="receipt")
-    job_id = post(client, auth, receipt_job(register["id"])).json["id"]
-    relay.dispatch()
-    run_worker(register["id"])
-    job = client.get(f"/api/v1/jobs/{job_id}", headers=auth).json
+    job = submit_and_print()
     (doc,) = receipts_on(register["memory"])
     assert job["state"] == "printed" and job["result"]["fd_number"] == doc.fd_number
     assert "found on the register" in job["history"][-1]["cause"]
 
 
-def test_refusal_before_sending_is_retried_and_printed_once(client, auth, register, relay,
-                                                            run_worker):
+def test_refusal_before_sending_is_retried_and_printed_once(submit_and_print, client, auth,
+                                                            register, relay, run_worker):
     FiscalMemory(register["memory"]).arm_fault("fail_before_sending", on="receipt")
-    job_id = post(client, auth, receipt_job(register["id"])).json["id"]
-    relay.dispatch()
-    run_worker(register["id"])
-    job = client.get(f"/api/v1/jobs/{job_id}", headers=auth).json
+    job = submit_and_print()
     assert job["state"] == "printed"
     assert [h["to"] for h in job["history"]] == [
         "received", "queued", "sending", "failed", "queued", "sending", "printed"]
     assert len(receipts_on(register["memory"])) == 1
 
 
-def test_paper_out_mid_receipt_fails_with_the_operator_action(client, auth, register, relay,
-                                                              run_worker):
+def test_paper_out_mid_receipt_fails_with_the_operator_action(submit_and_print, client, auth,
+                                                              register, relay, run_worker):
     memory = FiscalMemory(register["memory"])
     memory.arm_fault("paper_out", on="receipt")
-    job_id = post(client, auth, receipt_job(register["id"])).json["id"]
-    relay.dispatch()
-    run_worker(register["id"])
-    job = client.get(f"/api/v1/jobs/{job_id}", headers=auth).json
+    job = submit_and_print()
     assert job["state"] == "failed"
     assert job["error"]["code"] == "paper_out"
     assert "paper" in job["error"]["action"].lower()
@@ -97,16 +99,14 @@ def test_paper_out_mid_receipt_fails_with_the_operator_action(client, auth, regi
     assert receipts_on(register["memory"]) == []
 
 
-def test_expired_shift_needs_a_z_report(client, auth, register, relay, run_worker):
+def test_expired_shift_needs_a_z_report(submit_and_print, client, auth, register, relay,
+                                        run_worker):
     memory = FiscalMemory(register["memory"])
     post(client, auth, {"kind": "open_shift", "register": register["id"]})
     relay.dispatch()
     run_worker(register["id"])
     memory.advance_clock(25 * 3600)
-    job_id = post(client, auth, receipt_job(register["id"])).json["id"]
-    relay.dispatch()
-    run_worker(register["id"])
-    job = client.get(f"/api/v1/jobs/{job_id}", headers=auth).json
+    job = submit_and_print()
     assert job["state"] == "failed" and job["error"]["code"] == "shift_expired"
     z = post(client, auth, {"kind": "close_shift", "register": register["id"]}).json["id"]
     relay.dispatch()
@@ -125,19 +125,16 @@ def test_suspended_register_holds_jobs(client, auth, register, relay, run_worker
     assert receipts_on(register["memory"]) == []
 
 
-def test_offline_register_holds_then_goes_on_by_itself(client, auth, register, relay,
-                                                       run_worker):
+def test_offline_register_holds_then_goes_on_by_itself(submit_and_print, client, auth, register,
+                                                       relay, run_worker):
     memory = FiscalMemory(register["memory"])
     memory.arm_fault("offline", on="any")
-    job_id = post(client, auth, receipt_job(register["id"])).json["id"]
-    relay.dispatch()
-    run_worker(register["id"])
-    job = client.get(f"/api/v1/jobs/{job_id}", headers=auth).json
+    job = submit_and_print()
     assert job["state"] == "held" and job["error"]["kind"] == "offline"
     assert relay.sweep()["held"] == 1
     relay.dispatch()
     run_worker(register["id"])
-    assert client.get(f"/api/v1/jobs/{job_id}", headers=auth).json["state"] == "printed"
+    assert client.get(f"/api/v1/jobs/{job['id']}", headers=auth).json["state"] == "printed"
     assert len(receipts_on(register["memory"])) == 1
 
 
@@ -168,32 +165,27 @@ def test_a_hung_register_times_out_and_the_job_is_reconciled(client, auth, regis
     assert "found on the register" in job["history"][-1]["cause"]
 
 
-def test_without_auto_open_shift_a_receipt_waits_for_the_operator(client, auth, register,
-                                                                  relay, run_worker, ledger):
+def test_without_auto_open_shift_a_receipt_waits_for_the_operator(submit_and_print, client,
+                                                                  auth, register, relay,
+                                                                  run_worker, ledger):
     from fiscal.ledger.models import Register
     with ledger.session() as s:
         reg = s.get(Register, register["id"])
         reg.settings = {**reg.settings, "auto_open_shift": False}
-    job_id = post(client, auth, receipt_job(register["id"])).json["id"]
-    relay.dispatch()
-    run_worker(register["id"])
-    job = client.get(f"/api/v1/jobs/{job_id}", headers=auth).json
+    job = submit_and_print()
     assert job["state"] == "failed" and job["error"]["code"] == "shift_closed"
     assert "Open the shift" in job["error"]["action"]
     assert FiscalMemory(register["memory"]).documents() == []
 
 
-def test_an_open_receipt_left_on_the_register_is_cancelled_first(client, auth, register,
-                                                                 relay, run_worker):
+def test_an_open_receipt_left_on_the_register_is_cancelled_first(submit_and_print, client, auth,
+                                                                 register, relay, run_worker):
     from fiscal.simulators.register import SimulatedRegister
     memory = FiscalMemory(register["memory"])
     sim = SimulatedRegister(memory)
     sim.open_shift(None)
     sim.open_receipt("sell")        # somebody else's half-finished receipt
-    job_id = post(client, auth, receipt_job(register["id"])).json["id"]
-    relay.dispatch()
-    run_worker(register["id"])
-    job = client.get(f"/api/v1/jobs/{job_id}", headers=auth).json
+    job = submit_and_print()
     assert job["state"] == "printed"
     (doc,) = receipts_on(register["memory"])
     assert str(doc.total) == "850.50"
