@@ -42,7 +42,7 @@ class Relay:
     # relay -------------------------------------------------------------------------------
     def dispatch(self, limit: int = 500) -> int:
         """Enqueue pending outbox rows; returns how many were handed to Redis."""
-        with self.ledger.session() as s:
+        with self.ledger.session(readonly=True) as s:
             rows = [(r.id, r.job_id, r.queue) for r in s.scalars(
                 select(Outbox).where(Outbox.dispatched_at.is_(None))
                 .order_by(Outbox.id).limit(limit))]
@@ -76,7 +76,7 @@ class Relay:
         counts = {"lost": 0, "orphaned": 0, "held": 0}
         now = utcnow()
         stale = now - self.grace
-        with self.ledger.session() as s:
+        with self.ledger.session(readonly=True) as s:
             queued = list(s.execute(select(Job.id, Job.register_id, Job.not_before).where(
                 Job.state == S.QUEUED, Job.updated_at < stale).limit(500)))
             sending = list(s.execute(select(Job.id, Job.register_id).where(

@@ -111,7 +111,7 @@ def serve_register(register_id: str, settings: Settings) -> int:
 
 
 def active_registers(ledger: Ledger) -> list[str]:
-    with ledger.session() as s:
+    with ledger.session(readonly=True) as s:
         return list(s.scalars(select(Register.id).where(Register.removed_at.is_(None))
                               .order_by(Register.created_at)))
 

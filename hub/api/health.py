@@ -22,7 +22,7 @@ HEARTBEAT_STALE_SECONDS = 120
 
 def _database() -> dict:
     try:
-        with ledger().session() as s:
+        with ledger().session(readonly=True) as s:
             s.execute(text("SELECT 1"))
             pending = s.scalar(select(func.count()).select_from(Job).where(
                 Job.state.in_([JobState.RECEIVED, JobState.QUEUED, JobState.SENDING])))
@@ -56,7 +56,7 @@ def _redis_and_workers() -> tuple[dict, list[dict]]:
 
 
 def _registers(account_id: str | None) -> dict:
-    with ledger().session() as s:
+    with ledger().session(readonly=True) as s:
         q = select(Register).where(Register.removed_at.is_(None))
         if account_id:
             q = q.where(Register.account_id == account_id)

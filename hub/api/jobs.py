@@ -116,7 +116,7 @@ def submit_job():
 @bp.get("/jobs/<job_id>")
 @api_key_required
 def get_job(job_id: str):
-    with ledger().session() as s:
+    with ledger().session(readonly=True) as s:
         row = s.get(Job, job_id)
         if row is None or row.account_id != g.account_id:
             raise ApiError(404, "not_found", f"No job {job_id!r} in this account")
@@ -127,5 +127,5 @@ def get_job(job_id: str):
 @bp.get("/jobs")
 @api_key_required
 def get_jobs():
-    with ledger().session() as s:
+    with ledger().session(readonly=True) as s:
         return list_jobs(s, g.account_id, request.args)
