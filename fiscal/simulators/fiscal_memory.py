@@ -27,7 +27,10 @@ from fiscal.drivers.base import FiscalDocument
 SCHEMA_VERSION = 1
 DEFAULT_MODEL = "Virtual register"
 FAULTS = frozenset({"fail_before_sending", "offline", "fail_after_printing", "hang",
-                    "paper_out", "refuse"})
+                    "paper_out", "refuse",
+                    # byte-level faults of the Shtrih-M emulator (simulators/shtrih_faults.py)
+                    "nak_frame", "lose_ack", "delay_answer", "stop_answering", "disconnect",
+                    "paper_runs_out", "drop_answer_byte", "corrupt_answer_byte"})
 HANG_POINTS = frozenset({"before", "during", "after"})
 
 _SCHEMA = (
