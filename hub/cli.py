@@ -104,7 +104,7 @@ def _stop_on_signals(stop) -> None:
 def up(data_dir, host, port) -> None:
     """Run everything on embedded defaults: Redis, SQLite, web, workers, a demo register."""
     from fiscal.ledger.db import Ledger
-    from hub.embedded import RedisServer, ensure_demo, migrate
+    from hub.embedded import DemoEmulator, RedisServer, ensure_demo, migrate
     s = _settings(data_dir or os.environ.get("FISCALHUB_DATA_DIR") or "var")
     redis_server = None
     if not s.redis_url:
@@ -113,7 +113,8 @@ def up(data_dir, host, port) -> None:
         s.export()
     migrate(s.database_url)
     url = f"http://{host}:{port}"
-    demo = ensure_demo(Ledger(s.database_url), s.data_dir, url)
+    emulator = DemoEmulator(s.data_dir).start()
+    demo = ensure_demo(Ledger(s.database_url), s.data_dir, url, emulator.device)
     exe = [sys.executable, "-m", "hub.cli"]
     children = [
         subprocess.Popen(exe + ["web", "--host", host, "--port", str(port)]),
@@ -123,7 +124,7 @@ def up(data_dir, host, port) -> None:
     _stop_on_signals(stopping.set)
     click.echo(f"fiscalhub is running at {url}\n"
                f"  API key:   {demo['api_key']}\n"
-               f"  register:  {demo['register_id']} (virtual)\n"
+               f"  register:  {demo['register_id']} ({demo['driver']}, {demo['device']})\n"
                f"  data:      {s.data_dir} (demo.json has these)\n"
                f"  try: curl -H 'Authorization: Bearer {demo['api_key']}' {url}/api/v1/health\n"
                "Press Ctrl-C to stop.", err=False)
@@ -142,6 +143,7 @@ def up(data_dir, host, port) -> None:
                 c.wait(40)
             except subprocess.TimeoutExpired:
                 c.kill()
+        emulator.stop()
         if redis_server:
             redis_server.stop()
         click.echo("fiscalhub stopped")
@@ -203,6 +205,10 @@ def _client(url, api_key, data_dir):
                                "data directory, whose demo.json has them)")
     return url.rstrip("/"), api_key
 
+
+from hub.cli_emulate import emulate  # noqa: E402
+
+main.add_command(emulate)
 
 if __name__ == "__main__":
     main()

@@ -6,6 +6,7 @@ import json
 import os
 import socket
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -82,25 +83,68 @@ class RedisServer:
         self.proc = None
 
 
-def ensure_demo(ledger: Ledger, data_dir: Path, url: str) -> dict:
-    """On first start, a demo account with an API key and a register; ``demo.json`` tells
-    scripts where everything is."""
+class DemoEmulator:
+    """The demo register: ``fiscalhub emulate shtrih`` on a pty, as a child process. The pty's
+    path changes at every start, so ``<data-dir>/registers/demo-shtrih.tty`` links to it and
+    the demo register's URL stays the same."""
+
+    def __init__(self, data_dir: Path):
+        self.data_dir = Path(data_dir)
+        self.device = self.data_dir / "registers" / "demo-shtrih.tty"
+        self.proc: subprocess.Popen | None = None
+
+    def start(self, timeout: float = 20.0) -> "DemoEmulator":
+        self.device.parent.mkdir(parents=True, exist_ok=True)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "hub.cli", "emulate", "shtrih", "--pty", "--memory",
+             str(self.data_dir / "registers" / "demo-shtrih.sqlite")],
+            stdout=subprocess.PIPE, text=True, start_new_session=True)
+        deadline, pty = time.monotonic() + timeout, None
+        while time.monotonic() < deadline:
+            line = self.proc.stdout.readline()
+            if not line:
+                break
+            if line.startswith("/dev/"):
+                pty = line.strip()
+            if line.strip() == "ready" and pty:
+                tmp = self.device.with_suffix(".tmp")
+                tmp.unlink(missing_ok=True)
+                tmp.symlink_to(pty)
+                tmp.replace(self.device)
+                return self
+        self.stop()
+        raise RuntimeError("the Shtrih-M emulator did not start")
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.proc = None
+
+
+def ensure_demo(ledger: Ledger, data_dir: Path, url: str, device: Path) -> dict:
+    """On first start, a demo account with an API key and a Shtrih-M register (the emulator
+    on ``device``); ``demo.json`` tells scripts where everything is."""
     path = data_dir / "demo.json"
     if path.exists():
         demo = json.loads(path.read_text())
         with ledger.session() as s:
-            if s.get(Register, demo.get("register_id", "")) is not None:
-                if demo.get("url") != url:
-                    demo["url"] = url
-                    path.write_text(json.dumps(demo, indent=2))
+            reg = s.get(Register, demo.get("register_id", ""))
+            if reg is not None:
+                demo.update(url=url, driver=reg.driver, device=reg.url)
+                path.write_text(json.dumps(demo, indent=2))
                 return demo
     with ledger.session() as s:
         account = accounts.create_account(s, "Demo venue")
         _, key = accounts.issue_api_key(s, account.id, "demo")
-        reg = registers.add_register(s, account.id, name="Demo register", driver="virtual",
-                                     url="virtual://demo")
+        reg = registers.add_register(s, account.id, name="Demo register (Shtrih-M emulator)",
+                                     driver="shtrih", url=str(device))
         demo = {"url": url, "api_key": key, "register_id": reg.id, "account_id": account.id,
-                "binding_id": reg.binding_id}
+                "binding_id": reg.binding_id, "driver": "shtrih", "device": str(device)}
     path.write_text(json.dumps(demo, indent=2))
     os.chmod(path, 0o600)
     return demo

@@ -7,5 +7,6 @@ from fiscal.drivers.base import RegisterDriver
 
 
 def builtin_drivers() -> dict[str, type[RegisterDriver]]:
+    from fiscal.drivers.shtrih import ShtrihDriver
     from fiscal.drivers.virtual import VirtualDriver
-    return {VirtualDriver.name: VirtualDriver}
+    return {VirtualDriver.name: VirtualDriver, ShtrihDriver.name: ShtrihDriver}

@@ -21,8 +21,20 @@ def _virtual(tmp_path: Path) -> RegisterDriver:
     return VirtualDriver(f"virtual://{tmp_path / 'contract.sqlite'}")
 
 
+def _shtrih(tmp_path: Path) -> RegisterDriver:
+    """A Shtrih-M emulator on TCP; the driver's ``cleanup`` stops it."""
+    from fiscal.drivers.shtrih import ShtrihDriver
+    from fiscal.simulators.shtrih import ShtrihEmulator
+    emulator = ShtrihEmulator(tmp_path / "shtrih.sqlite")
+    port = emulator.start_tcp()
+    drv = ShtrihDriver(f"socket://127.0.0.1:{port}", {"timeout_scale": 0.1})
+    drv.cleanup = emulator.stop
+    return drv
+
+
 FACTORIES: dict[str, Callable[[Path], RegisterDriver]] = {
     "virtual": _virtual,
+    "shtrih": _shtrih,
 }
 
 CASHIER = {"name": "Иванова А.", "inn": "500100732259"}
@@ -49,6 +61,7 @@ def driver(request, tmp_path):
     drv.open()
     yield drv
     drv.close()
+    getattr(drv, "cleanup", lambda: None)()
 
 
 def test_identity_is_stable(driver):

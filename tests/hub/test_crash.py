@@ -129,3 +129,38 @@ def test_redis_killed_and_restarted_mid_run_loses_nothing(client, auth, register
     final = settle(relay, ledger, ids + more, timeout=90)
     assert {final[j] for j in ids + more} == {"printed"}
     assert len(memory.documents("receipt")) == len(ids + more)
+
+
+def test_shtrih_worker_killed_at_random_moments_prints_each_receipt_once(
+        client, auth, ledger, account, data_dir, relay, workers):
+    """The register's worker is killed with kill -9 again and again while it prints on a
+    Shtrih-M emulator over a pty; every job still ends printed once."""
+    import random
+
+    from fiscal.ledger import registers
+    from fiscal.simulators.shtrih import ShtrihEmulator
+    rng = random.Random(7)
+    with ShtrihEmulator(data_dir / "shtrih.sqlite") as emulator:
+        pty = emulator.start_pty()
+        with ledger.session() as s:
+            reg_id = registers.add_register(s, account["id"], name="KTV bar", driver="shtrih",
+                                            url=pty, settings={"timeout_scale": 0.05}).id
+        ids = [post(client, auth, receipt_job(reg_id)) for _ in range(30)]
+        relay.dispatch()
+        for _ in range(8):
+            worker = workers(reg_id)
+            time.sleep(rng.uniform(0.8, 2.5))
+            worker.kill9()
+            relay.sweep()
+        workers(reg_id)
+        final = settle(relay, ledger, ids, timeout=120)
+        printed = [j for j in ids if final[j] == "printed"]
+        unsure = [j for j in ids if final[j] == "needs_attention"]
+        docs = emulator.memory.documents("receipt")
+        with ledger.session() as s:
+            fds = [s.get(Job, j).fd_number for j in printed]
+            seen = [s.get(Job, j).error for j in unsure]
+        # every printed job has its own document; a job needing attention may have one
+        assert len(set(fds)) == len(fds) and set(fds) <= {d.fd_number for d in docs}
+        assert len(printed) <= len(docs) <= len(printed) + len(unsure), seen
+        assert len(printed) >= 27, seen

@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 import requests
@@ -56,6 +57,20 @@ def stop(proc):
     return out
 
 
+def processes_using(path) -> list[str]:
+    """Command lines of live processes that name ``path`` (the emulator runs in its own
+    session, so the process-group check alone would not see it)."""
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            text = cmdline.read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if str(path) in text:
+            found.append(text)
+    return found
+
+
 def group_alive(proc) -> bool:
     try:
         os.killpg(proc.pid, 0)
@@ -82,8 +97,10 @@ def test_up_runs_prints_stops_and_resumes(tmp_path):
     out = stop(proc)
     assert proc.returncode == 0
     assert url in out and key in out            # it said where to open it, and the key
+    assert "shtrih" in out and demo["driver"] == "shtrih"
     time.sleep(0.5)
     assert not group_alive(proc), "a child of fiscalhub up outlived it"
+    assert processes_using(data_dir) == []
 
     # again, on the same data: the same key, the job still there, numbering goes on
     proc = start_up(data_dir, port)
