@@ -36,6 +36,8 @@ class ShtrihLink:
         self.max_answer_timeout = max_answer_timeout
         self.port: serial.SerialBase | None = None
         self.last_log: list[str] = []
+        self.bytes_sent = 0             # on the wire, both ways, since the link was made
+        self.bytes_received = 0
 
     def open(self) -> None:
         try:
@@ -93,6 +95,7 @@ class ShtrihLink:
             if isinstance(action, Send):
                 self.port.write(action.data)
                 self.port.flush()
+                self.bytes_sent += len(action.data)
             elif isinstance(action, Wait):
                 return self._read(ex, action.seconds)
             else:
@@ -106,6 +109,7 @@ class ShtrihLink:
             return ex.on_timeout()
         waiting = self.port.in_waiting
         rest = self.port.read(waiting) if waiting else b""
+        self.bytes_received += 1 + len(rest)
         return ex.on_bytes(first + rest)
 
     def _failure(self, command: int, fail: Fail):
