@@ -23,11 +23,11 @@ import logging
 import socket
 import os
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Callable
 
-from fiscal.drivers.base import (Ambiguous, FiscalDocument, NeedsOperator, NotPrinted,
+from fiscal.drivers.base import (FiscalDocument, NeedsOperator, NotPrinted,
                                  RegisterDriver, RegisterError, RegisterOffline, RegisterStatus)
 from fiscal.ledger import jobs as ledger_jobs
 from fiscal.ledger import registers as ledger_registers

@@ -1,8 +1,6 @@
 """RQ job functions. They take ledger ids only and never build the Flask app."""
 from __future__ import annotations
 
-import os
-
 from fiscal.ledger.db import Ledger, database_url
 from fiscal.printing import PrintService
 from hub.drivers import make_driver

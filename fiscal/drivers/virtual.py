@@ -37,13 +37,13 @@ from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping
 from urllib.parse import urlsplit
 
-from fiscal.drivers.base import (Ambiguous, FiscalDocument, Identity, NeedsOperator,
-                                 NotPrinted, RegisterDriver, RegisterError, RegisterOffline,
-                                 RegisterStatus)
+from fiscal.drivers.base import (Ambiguous, FiscalDocument, Identity, NotPrinted,
+                                 RegisterDriver, RegisterError, RegisterOffline, RegisterStatus)
+from fiscal.drivers.shtrih import register_error
 from fiscal.simulators.calculations import KOPECK, money
 from fiscal.simulators.fiscal_memory import Fault, FiscalMemory
 from fiscal.simulators.refusals import FN_FAILURE, NO_PAPER, WAITING_CONTINUE_PRINTING, \
-    RegisterRefusal, classify
+    RegisterRefusal
 from fiscal.simulators.register import SimulatedRegister
 
 _READS = frozenset({"offline", "hang"})
@@ -287,13 +287,9 @@ class VirtualDriver(RegisterDriver):
 
 
 def refusal_error(refusal: RegisterRefusal) -> RegisterError:
-    """The contract's error for a register refusal (carries both messages and the code)."""
-    cls = classify(refusal.device_code)
-    kind = NeedsOperator if cls.needs_operator else NotPrinted
-    err = kind(cls.code, f"{refusal.message_ru} ({refusal.message_en})", cls.action,
-               device_code=refusal.device_code)
-    err.message_ru, err.message_en = refusal.message_ru, refusal.message_en
-    return err
+    """The contract's error for a register refusal: the simulator refuses with Shtrih-M codes,
+    so it is classified exactly as the Shtrih-M driver classifies a real register's."""
+    return register_error(refusal.device_code, refusal.message_ru, refusal.message_en)
 
 
 def _is(fault: Fault | None, name: str) -> bool:
