@@ -209,5 +209,9 @@ from hub.cli_emulate import emulate  # noqa: E402
 
 main.add_command(emulate)
 
+from hub.cli_accounts import account_group  # noqa: E402
+
+main.add_command(account_group(data_dir_option, _settings))
+
 if __name__ == "__main__":
     main()

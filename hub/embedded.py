@@ -13,7 +13,7 @@ from pathlib import Path
 from redis import Redis
 from sqlalchemy import select
 
-from fiscal.ledger import accounts, registers
+from fiscal.ledger import accounts, audit, registers, users
 from fiscal.ledger.db import Ledger
 from fiscal.ledger.migrate import upgrade
 from fiscal.ledger.models import Register
@@ -127,8 +127,10 @@ class DemoEmulator:
 
 
 def ensure_demo(ledger: Ledger, data_dir: Path, url: str, device: Path) -> dict:
-    """On first start, a demo account with an API key and a Shtrih-M register (the emulator
-    on ``device``); ``demo.json`` tells scripts where everything is."""
+    """On first start, a demo account with an owner user, an API key and a Shtrih-M register
+    (the emulator on ``device``); ``demo.json`` (mode 600) tells scripts where everything is,
+    including the owner's ``username`` and ``password``. A demo.json from before users existed
+    gets its owner on the next start."""
     path = data_dir / "demo.json"
     if path.exists():
         demo = json.loads(path.read_text())
@@ -136,18 +138,46 @@ def ensure_demo(ledger: Ledger, data_dir: Path, url: str, device: Path) -> dict:
             reg = s.get(Register, demo.get("register_id", ""))
             if reg is not None:
                 demo.update(url=url, driver=reg.driver, device=reg.url)
-                path.write_text(json.dumps(demo, indent=2))
-                return demo
+                if "username" not in demo:
+                    demo.update(_demo_owner(s, reg.account_id))
+        if reg is not None:
+            _write_demo(path, demo)
+            return demo
     with ledger.session() as s:
         account = accounts.create_account(s, "Demo venue")
-        _, key = accounts.issue_api_key(s, account.id, "demo")
+        audit.record(s, account.id, audit.CLI, "account.create", "account", account.id,
+                     {"name": account.name})
+        key_row, key = accounts.issue_api_key(s, account.id, "demo")
+        audit.record(s, account.id, audit.CLI, "api_key.create", "api_key", key_row.id,
+                     {"name": key_row.name, "prefix": key_row.prefix})
         reg = registers.add_register(s, account.id, name="Demo register (Shtrih-M emulator)",
                                      driver="shtrih", url=str(device))
+        audit.record(s, account.id, audit.CLI, "register.create", "register", reg.id,
+                     {"name": reg.name, "driver": reg.driver, "binding_id": reg.binding_id})
         demo = {"url": url, "api_key": key, "register_id": reg.id, "account_id": account.id,
-                "binding_id": reg.binding_id, "driver": "shtrih", "device": str(device)}
-    path.write_text(json.dumps(demo, indent=2))
-    os.chmod(path, 0o600)
+                "binding_id": reg.binding_id, "driver": "shtrih", "device": str(device),
+                **_demo_owner(s, account.id)}
+    _write_demo(path, demo)
     return demo
+
+
+def _demo_owner(session, account_id: str) -> dict:
+    """The demo's owner: login ``demo`` (or ``demo-2``… if taken), a generated password that
+    need not be changed (a demo is for trying things at once)."""
+    owner, password = users.create_user(
+        session, account_id, login=users.free_login(session, "demo"), name="Demo owner",
+        role=users.OWNER, actor=audit.CLI, must_change_password=False)
+    return {"username": owner.login, "password": password}
+
+
+def _write_demo(path: Path, demo: dict) -> None:
+    """Write demo.json readable by its owner only: it holds the API key and a password."""
+    tmp = path.with_suffix(".tmp")
+    tmp.unlink(missing_ok=True)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(json.dumps(demo, indent=2))
+    tmp.replace(path)
 
 
 def migrate(database_url: str) -> None:

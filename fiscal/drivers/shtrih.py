@@ -149,7 +149,7 @@ class ShtrihDriver(RegisterDriver):
                                   issued_at=datetime.now().astimezone(), fd_number=fd_number)
         issued = body.datetime.astimezone() if body.datetime else datetime.now().astimezone()
         common = dict(doc_type=doc_type, doc_number=0, issued_at=issued,
-                      fd_number=body.fd_number, fiscal_sign=str(body.fiscal_sign))
+                      fd_number=body.fd_number, fiscal_sign=f"{body.fiscal_sign:010d}")
         if isinstance(body, c.FnShiftDocument):
             return FiscalDocument(**common, shift_number=body.shift_number)
         return FiscalDocument(**common, operation=OPERATIONS.get(body.operation),

@@ -121,6 +121,12 @@ class Job(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     not_before: Mapped[datetime | None]             # automatic retry is due from then
+    # The account's cashier the receipt was printed for (required when the register's
+    # universal cashier is off; see fiscal.ledger.cashiers.check_cashier_for).
+    cashier_id: Mapped[str | None] = mapped_column(ForeignKey("cashiers.id"))
+    # The source connection (issue 5); indexed for the print queue's connection filter. No
+    # foreign key yet: the connections table arrives with the plugin host.
+    connection_id: Mapped[str | None] = mapped_column(String(36), index=True)
 
 
 class JobAttempt(Base):
@@ -161,3 +167,68 @@ class Outbox(Base):
     queue: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     dispatched_at: Mapped[datetime | None] = mapped_column(index=True)
+
+
+class User(Base):
+    """A person who logs in to the account's dashboard. ``login`` is stored lower-cased, so the
+    unique constraint makes it unique across the hub regardless of case. Deleted users keep
+    their row (and their login: the audit log names actors by login)."""
+    __tablename__ = "users"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), index=True)
+    login: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(254))
+    role: Mapped[str] = mapped_column(String(16))       # owner, admin, operator, viewer
+    password_hash: Mapped[str] = mapped_column(String(256))
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
+    blocked_at: Mapped[datetime | None]
+    deleted_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_login_at: Mapped[datetime | None]
+    language: Mapped[str] = mapped_column(String(8), default="en")
+
+
+class UserSession(Base):
+    """A dashboard login. Only a SHA-256 of the cookie's token is stored."""
+    __tablename__ = "user_sessions"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ended_at: Mapped[datetime | None]
+    end_reason: Mapped[str | None] = mapped_column(String(32))
+
+
+class Cashier(Base):
+    """A person named on receipts (FFD 1021 name, up to 64 characters; 1203 INN, 12 digits)."""
+    __tablename__ = "cashiers"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), index=True)
+    name: Mapped[str] = mapped_column(String(64))
+    inn: Mapped[str | None] = mapped_column(String(12))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    deleted_at: Mapped[datetime | None]
+
+
+class CashierRegister(Base):
+    """The registers a cashier may use; a cashier with no rows here may use all of them."""
+    __tablename__ = "cashier_registers"
+    cashier_id: Mapped[str] = mapped_column(ForeignKey("cashiers.id"), primary_key=True)
+    register_id: Mapped[str] = mapped_column(ForeignKey("registers.id"), primary_key=True)
+
+
+class AuditEntry(Base):
+    """Who did what in an account. ``actor`` is ``user:<login>``, ``api_key:<prefix>`` or
+    ``cli``; ``details`` never holds a secret. Paged newest first by ``id``."""
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_account_id_id", "account_id", "id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(64))
+    target_type: Mapped[str] = mapped_column(String(32))
+    target_id: Mapped[str | None] = mapped_column(String(64))
+    details: Mapped[dict[str, Any] | None]

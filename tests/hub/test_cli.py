@@ -28,3 +28,7 @@ def test_jobs_without_a_hub_says_how_to_find_one(tmp_path, monkeypatch):
     monkeypatch.delenv("FISCALHUB_API_KEY", raising=False)
     result = CliRunner().invoke(main, ["jobs", "--data-dir", str(tmp_path)])
     assert result.exit_code == 2 and "--api-key" in result.output
+
+
+def test_every_command_group_is_registered():
+    assert {"up", "web", "worker", "db", "job", "jobs", "emulate", "account"} <= set(main.commands)
