@@ -26,7 +26,7 @@ def bare_app():
 
     @app.post("/api/v1/jobs")
     def echo():
-        # parsed the way hub.api.errors.json_body parses a job, then sent back
+        # parsed the way hub.api.parsing.json_body parses a job, then sent back
         data = json.loads(request.get_data(cache=True), parse_float=Decimal)
         return data, 201
 

@@ -9,22 +9,20 @@ from hub.queues import connect
 
 
 def create_app(settings: Settings | None = None) -> Flask:
+    from hub.api import init_api
+    from hub.api.parsing import DecimalJSONProvider
+
     settings = settings or Settings()
     app = Flask("fiscalhub")
-    app.config["JSON_SORT_KEYS"] = False
-    app.json.sort_keys = False
-    app.json.ensure_ascii = False
+    app.json = DecimalJSONProvider(app)     # JSON numbers → Decimal; key order kept; UTF-8
     app.extensions["fiscalhub.settings"] = settings
     app.extensions["fiscalhub.ledger"] = Ledger(settings.database_url)
     app.extensions["fiscalhub.redis"] = connect(settings.redis_url) if settings.redis_url else None
-
-    from hub.api import errors, health, jobs
-    errors.install(app)
-    app.register_blueprint(jobs.bp)
-    app.register_blueprint(health.bp)
+    init_api(app)
 
     @app.get("/")
     def index():
-        return {"name": "fiscalhub", "api": "/api/v1", "health": "/api/v1/health"}
+        return {"name": "fiscalhub", "api": "/api/v1", "health": "/api/v1/health",
+                "openapi": "/api/v1/openapi.json"}
 
     return app

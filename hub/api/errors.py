@@ -1,43 +1,48 @@
-"""One error shape for the whole API: ``{"error": code, "message": text, "fields": {...}}``.
+"""One error format for every 4xx and 5xx the API answers::
 
-Client mistakes are 4xx with a message that names the field; nothing a client sends makes a 500.
+    {"code": "validation_failed", "message": "The request body is not valid",
+     "errors": {"receipt": {"items": {"0": {"quantity": ["Not a valid number."]}}}}}
+
+``code`` is for machines, ``message`` for people, ``errors`` (only when the problem is in
+particular fields) maps each field path — nested objects as marshmallow reports them, list
+positions as string keys — to its messages. Our own refusals raise :class:`ApiError`; webargs'
+validation errors, werkzeug's HTTP errors (404, 405, 413, …) and anything unexpected (500) are
+rewritten into the same shape. Nothing a client sends makes a 500.
 """
 from __future__ import annotations
 
-import json
-from decimal import Decimal
+import re
 
-from flask import Flask, jsonify, request
+from flask import Flask, current_app, jsonify
 from werkzeug.exceptions import HTTPException
+
+# webargs puts validation messages under the location they came from; we report field paths.
+WEBARGS_LOCATIONS = {
+    "json": "The request body is not valid",
+    "query": "The query parameters are not valid",
+    "querystring": "The query parameters are not valid",
+    "headers": "The request headers are not valid",
+    "view_args": "The path is not valid",
+    "path": "The path is not valid",
+    "form": "The form is not valid",
+}
+# Headers of a werkzeug HTTP error worth keeping (405's Allow, 401's WWW-Authenticate, …).
+KEPT_HEADERS = ("Allow", "WWW-Authenticate", "Retry-After")
 
 
 class ApiError(Exception):
-    def __init__(self, status: int, code: str, message: str, fields: dict | None = None,
+    """A refusal in the API's error format (``errors``: field path → messages)."""
+
+    def __init__(self, status: int, code: str, message: str, errors: dict | None = None,
                  headers: dict | None = None):
         super().__init__(message)
         self.status, self.code, self.message = status, code, message
-        self.fields, self.headers = fields, headers or {}
+        self.errors, self.headers = errors, headers or {}
 
 
-def error_response(status: int, code: str, message: str, fields: dict | None = None):
-    body = {"error": code, "message": message}
-    if fields:
-        body["fields"] = fields
-    return jsonify(body), status
-
-
-def json_body() -> dict:
-    """The request's JSON object, numbers as Decimal (never float)."""
-    raw = request.get_data(cache=True)
-    if not raw.strip():
-        raise ApiError(400, "empty_body", "The request has no body; send a JSON object")
-    try:
-        data = json.loads(raw, parse_float=Decimal)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ApiError(400, "malformed_json", f"The body is not valid JSON: {exc}")
-    if not isinstance(data, dict):
-        raise ApiError(400, "malformed_json", "The body must be a JSON object")
-    return data
+def invalid(errors: dict, message: str = "The request is not valid") -> ApiError:
+    """A 422 ``validation_failed`` naming the fields in ``errors``."""
+    return ApiError(422, "validation_failed", message, errors)
 
 
 def stringify_keys(messages):
@@ -49,21 +54,58 @@ def stringify_keys(messages):
     return messages
 
 
+def error_body(code: str, message: str, errors: dict | None = None) -> dict:
+    body = {"code": code, "message": message}
+    if errors:
+        body["errors"] = stringify_keys(errors if isinstance(errors, dict)
+                                        else {"_schema": errors})
+    return body
+
+
+def error_response(status: int, code: str, message: str, errors: dict | None = None,
+                   headers: dict | None = None):
+    resp = jsonify(error_body(code, message, errors))
+    resp.status_code = status
+    resp.headers.update(headers or {})
+    return resp
+
+
+def code_of(exc: HTTPException) -> str:
+    """``Method Not Allowed`` → ``method_not_allowed``."""
+    return re.sub(r"[^a-z0-9]+", "_", (exc.name or "error").lower()).strip("_") or "error"
+
+
+def handle_api_error(exc: ApiError):
+    return error_response(exc.status, exc.code, exc.message, exc.errors, exc.headers)
+
+
+def handle_http_exception(exc: HTTPException):
+    status = exc.code or 500
+    data = getattr(exc, "data", None) or {}          # what webargs' abort() attached
+    headers = {k: v for k, v in exc.get_headers() if k in KEPT_HEADERS}
+    headers.update(data.get("headers") or {})
+    if "messages" in data:                            # a webargs validation error
+        messages = data["messages"]
+        message = "The request is not valid"
+        if isinstance(messages, dict) and len(messages) == 1:
+            (location, inner), = messages.items()
+            if location in WEBARGS_LOCATIONS:
+                message, messages = WEBARGS_LOCATIONS[location], inner
+        return error_response(status, "validation_failed", message, messages, headers)
+    if status == 500:
+        return _internal_error(exc)
+    return error_response(status, code_of(exc), data.get("message") or exc.description
+                          or exc.name, data.get("errors"), headers)
+
+
+def _internal_error(exc: Exception):
+    current_app.logger.exception("unexpected error", exc_info=exc)
+    return error_response(500, "internal_error", "Something went wrong on our side; the request "
+                          "may be retried with the same Idempotency-Key")
+
+
 def install(app: Flask) -> None:
-    @app.errorhandler(ApiError)
-    def _api_error(exc: ApiError):
-        resp, status = error_response(exc.status, exc.code, exc.message,
-                                      stringify_keys(exc.fields) if exc.fields else None)
-        resp.headers.update(exc.headers)
-        return resp, status
-
-    @app.errorhandler(HTTPException)
-    def _http_error(exc: HTTPException):
-        code = (exc.name or "error").lower().replace(" ", "_")
-        return error_response(exc.code or 500, code, exc.description or exc.name)
-
-    @app.errorhandler(Exception)
-    def _unexpected(exc: Exception):
-        app.logger.exception("unexpected error")
-        return error_response(500, "internal_error", "Something went wrong on our side; "
-                              "the request may be retried with the same Idempotency-Key")
+    """Register the handlers (after flask-smorest's, which they replace)."""
+    app.register_error_handler(ApiError, handle_api_error)
+    app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(Exception, _internal_error)

@@ -7,15 +7,18 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from flask import Blueprint, current_app, request
+from flask import current_app, request
 from rq import Worker
 from sqlalchemy import func, select, text
 
 from fiscal.ledger.models import Job, Register
 from fiscal.model import JobState
-from hub.api.auth import current_key, ledger
+from hub.api.auth import BEARER_OPTIONAL, current_key, ledger
+from hub.api.parsing import Blueprint
+from hub.api.schemas import HealthSchema, HealthUnavailableSchema
 
-bp = Blueprint("health", __name__, url_prefix="/api/v1")
+bp = Blueprint("health", __name__, url_prefix="/api/v1",
+               description="Whether the hub can take and print jobs")
 # A worker whose heartbeat is older than this is reported as stale.
 HEARTBEAT_STALE_SECONDS = 120
 
@@ -72,12 +75,29 @@ def _registers(account_id: str | None) -> dict:
     return summary
 
 
-@bp.get("/health")
+@bp.route("/health", methods=["GET"])
+@bp.doc(security=BEARER_OPTIONAL)
+@bp.alt_response(200, schema=HealthSchema, success=True,
+                 description="The database and Redis answer")
+@bp.alt_response(503, schema=HealthUnavailableSchema,
+                 description="The database or Redis does not answer: an error (code "
+                 "unavailable, message) with the same report")
+@bp.alt_response(401, response="Unauthorized")
 def health():
+    """Health of the hub
+
+    Public: without a key, counts only; with an API key, also the account's registers and
+    their live state (a key that is sent must be valid).
+    """
     account_id = current_key()[0] if request.headers.get("Authorization") else None
     db = _database()
     redis, workers = _redis_and_workers()
     ok = db["ok"] and redis["ok"]
     body = {"status": "ok" if ok else "unavailable", "database": db, "redis": redis,
             "workers": workers, "registers": _registers(account_id) if db["ok"] else None}
-    return body, 200 if ok else 503
+    if ok:
+        return body, 200
+    down = [f"{name} does not answer ({check['error']})"
+            for name, check in (("the database", db), ("Redis", redis)) if not check["ok"]]
+    # A 503 is an error like any other (code, message) that also carries the whole report.
+    return {"code": "unavailable", "message": "; ".join(down).capitalize(), **body}, 503

@@ -10,7 +10,7 @@ from sqlalchemy import and_, or_, select
 
 from fiscal.ledger.models import Job, JobAttempt, JobEvent
 from fiscal.model import JobKind, JobState
-from hub.api.errors import ApiError
+from hub.api.errors import invalid
 
 MAX_PAGE = 200
 
@@ -67,16 +67,32 @@ class _DateOrDateTime(fields.Field):
         return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
 
 
+def _several(what: str) -> str:
+    return (f"Only jobs of these {what}s: repeat the parameter or separate values by commas "
+            f"({what}=a,b)")
+
+
 class JobListArgs(Schema):
-    register = fields.String()
-    state = fields.List(fields.String(validate=validate.OneOf([s.value for s in JobState])))
-    kind = fields.List(fields.String(validate=validate.OneOf([k.value for k in JobKind])))
-    created_from = _DateOrDateTime()
-    created_to = _DateOrDateTime(end_of_day=True)
-    amount_min = fields.Decimal(places=2)
-    amount_max = fields.Decimal(places=2)
-    limit = fields.Integer(load_default=50, validate=validate.Range(1, MAX_PAGE))
-    cursor = fields.String()
+    """The print queue's filters (query parameters). Unknown parameters are refused."""
+
+    register = fields.String(metadata={"description": "Only jobs of this register"})
+    state = fields.List(fields.String(validate=validate.OneOf([s.value for s in JobState])),
+                        metadata={"description": _several("state")})
+    kind = fields.List(fields.String(validate=validate.OneOf([k.value for k in JobKind])),
+                       metadata={"description": _several("kind")})
+    created_from = _DateOrDateTime(metadata={
+        "type": "string", "example": "2026-11-22",
+        "description": "Created at or after: a date (from its start, UTC) or an ISO 8601 "
+                       "date-time (UTC when it has no offset)"})
+    created_to = _DateOrDateTime(end_of_day=True, metadata={
+        "type": "string", "example": "2026-11-22",
+        "description": "Created at or before: a date (to its end, UTC) or an ISO 8601 "
+                       "date-time"})
+    amount_min = fields.Decimal(places=2, metadata={"description": "Total at least this"})
+    amount_max = fields.Decimal(places=2, metadata={"description": "Total at most this"})
+    limit = fields.Integer(load_default=50, validate=validate.Range(1, MAX_PAGE),
+                           metadata={"description": "Jobs per page"})
+    cursor = fields.String(metadata={"description": "The next_cursor of the previous page"})
 
     @validates_schema
     def _ranges(self, data, **kwargs):
@@ -85,20 +101,6 @@ class JobListArgs(Schema):
         if ("created_from" in data and "created_to" in data
                 and data["created_from"] > data["created_to"]):
             raise ValidationError("created_from is after created_to", "created_from")
-
-
-def _parse_args(args) -> dict:
-    raw = {}
-    for key in args:
-        values = args.getlist(key)
-        if key in ("state", "kind"):
-            raw[key] = [v for item in values for v in item.split(",") if v]
-        else:
-            raw[key] = values[-1]
-    try:
-        return JobListArgs().load(raw)
-    except ValidationError as exc:
-        raise ApiError(422, "validation_failed", "The filters are not valid", exc.messages)
 
 
 def _encode_cursor(job: Job) -> str:
@@ -112,13 +114,13 @@ def _decode_cursor(cursor: str) -> tuple[datetime, str]:
         created, job_id = json.loads(raw)
         return datetime.fromisoformat(created), str(job_id)
     except Exception:
-        raise ApiError(422, "validation_failed", "The filters are not valid",
-                       {"cursor": ["Not a cursor this API gave out (use next_cursor)"]})
+        raise invalid({"cursor": ["Not a cursor this API gave out (use next_cursor)"]},
+                      "The query parameters are not valid")
 
 
-def list_jobs(s, account_id: str, args) -> dict:
-    """Newest first; ``next_cursor`` fetches the next page (keyset on created_at, id)."""
-    a = _parse_args(args)
+def list_jobs(s, account_id: str, a: dict) -> dict:
+    """The page ``a`` (loaded :class:`JobListArgs`) asks for, newest first; ``next_cursor``
+    fetches the next page (keyset on created_at, id)."""
     q = select(Job).where(Job.account_id == account_id)
     if "register" in a:
         q = q.where(Job.register_id == a["register"])

@@ -62,7 +62,7 @@ def test_reused_key_with_different_content_is_409(client, auth, register, ledger
     other["receipt"]["items"][1]["name"] = "Кофе"
     resp = post(client, auth, other, **{"Idempotency-Key": "k"})
     assert resp.status_code == 409
-    assert "idempotency_key" in resp.json["fields"]
+    assert "idempotency_key" in resp.json["errors"]
     assert job_count(ledger) == 1
 
 
@@ -81,9 +81,9 @@ def test_missing_or_wrong_api_key_is_401(client, register, ledger, headers, mess
 def test_malformed_json_is_400(client, auth, register, ledger):
     resp = post(client, auth, '{"kind": "receipt", ')
     assert resp.status_code == 400
-    assert resp.json["error"] == "malformed_json"
+    assert resp.json["code"] == "malformed_json"
     assert post(client, auth, "[1, 2]").status_code == 400
-    assert post(client, auth, "").json["error"] == "empty_body"
+    assert post(client, auth, "").json["code"] == "empty_body"
     assert job_count(ledger) == 0
 
 
@@ -93,7 +93,7 @@ def test_wrong_types_name_the_field(client, auth, register, ledger):
     body["receipt"]["paperless"] = "perhaps"
     resp = post(client, auth, body)
     assert resp.status_code == 422
-    fields = resp.json["fields"]["receipt"]
+    fields = resp.json["errors"]["receipt"]
     assert "quantity" in fields["items"]["0"]
     assert "paperless" in fields
     assert job_count(ledger) == 0
@@ -104,14 +104,14 @@ def test_negative_quantity_on_a_sale_is_refused(client, auth, register, ledger):
     body["receipt"]["items"][0].update(quantity="-2", amount="-700.00")
     resp = post(client, auth, body)
     assert resp.status_code == 422
-    assert "quantity" in resp.json["fields"]["receipt"]["items"]["0"]
+    assert "quantity" in resp.json["errors"]["receipt"]["items"]["0"]
     assert job_count(ledger) == 0
 
 
 def test_total_that_does_not_add_up_is_refused_with_the_sum(client, auth, register, ledger):
     resp = post(client, auth, receipt_job(register["id"], total="900.00"))
     assert resp.status_code == 422
-    (message,) = resp.json["fields"]["receipt"]["total"]
+    (message,) = resp.json["errors"]["receipt"]["total"]
     assert "850.50" in message
     assert job_count(ledger) == 0
 
@@ -119,7 +119,7 @@ def test_total_that_does_not_add_up_is_refused_with_the_sum(client, auth, regist
 def test_unknown_register_is_refused(client, auth, register, ledger):
     resp = post(client, auth, receipt_job("no-such-register"))
     assert resp.status_code == 422
-    assert "no-such-register" in resp.json["fields"]["register"][0]
+    assert "no-such-register" in resp.json["errors"]["register"][0]
     assert job_count(ledger) == 0
 
 
@@ -130,7 +130,7 @@ def test_register_of_another_account_is_unknown(client, auth, ledger, register):
         foreign = registers.add_register(s, other.id, name="x", driver="virtual",
                                          url="virtual://x").id
     resp = post(client, auth, receipt_job(foreign))
-    assert resp.status_code == 422 and "register" in resp.json["fields"]
+    assert resp.status_code == 422 and "register" in resp.json["errors"]
     assert client.get("/api/v1/jobs", headers=auth).json["items"] == []
 
 
@@ -146,7 +146,7 @@ def test_another_accounts_job_is_not_found(client, auth, ledger, register):
 
 def test_unknown_job_is_404(client, auth, register):
     resp = client.get("/api/v1/jobs/nope", headers=auth)
-    assert resp.status_code == 404 and resp.json["error"] == "not_found"
+    assert resp.status_code == 404 and resp.json["code"] == "not_found"
 
 
 def test_cash_and_service_jobs(client, auth, register):
@@ -154,6 +154,6 @@ def test_cash_and_service_jobs(client, auth, register):
     assert cash.status_code == 201 and cash.json["amount"] == "5000.00"
     assert cash.json["total"] == "5000.00"
     bad = post(client, auth, {"kind": "cash_in", "register": register["id"]})
-    assert bad.status_code == 422 and "amount" in bad.json["fields"]
+    assert bad.status_code == 422 and "amount" in bad.json["errors"]
     z = post(client, auth, {"kind": "close_shift", "register": register["id"]})
     assert z.status_code == 201 and z.json["total"] is None

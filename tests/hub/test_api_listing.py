@@ -78,7 +78,7 @@ def test_filters(client, auth, queue, register):
 def test_bad_filters_are_422_naming_the_field(client, auth, queue, params, field):
     resp = client.get("/api/v1/jobs", query_string=params, headers=auth)
     assert resp.status_code == 422
-    assert field in resp.json["fields"]
+    assert field in resp.json["errors"]
 
 
 def test_health_without_a_key_answers_counts_only(client, register):
