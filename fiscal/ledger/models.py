@@ -95,6 +95,11 @@ class Job(Base):
     __table_args__ = (
         UniqueConstraint("account_id", "idempotency_key", name="uq_jobs_account_idempotency"),
         Index("ix_jobs_account_created", "account_id", "created_at", "id"),
+        # The print queue's common filters keep their newest-first order in the index.
+        Index("ix_jobs_account_state_created", "account_id", "state", "created_at", "id"),
+        Index("ix_jobs_account_register_created", "account_id", "register_id", "created_at",
+              "id"),
+        Index("ix_jobs_account_fd", "account_id", "fd_number"),
         Index("ix_jobs_state", "state"),
         Index("ix_jobs_register_state", "register_id", "state"),
     )

@@ -138,7 +138,10 @@ def list_jobs(s, account_id: str, a: dict) -> dict:
         q = q.where(Job.total <= a["amount_max"])
     if "cursor" in a:
         created, job_id = _decode_cursor(a["cursor"])
-        q = q.where(or_(Job.created_at < created,
+        # The redundant `created_at <= c` bounds the index range; the OR alone makes SQLite
+        # scan from the newest row down to the cursor (bench/queue_list.py: deep pages).
+        q = q.where(Job.created_at <= created,
+                    or_(Job.created_at < created,
                         and_(Job.created_at == created, Job.id < job_id)))
     limit = a["limit"]
     rows = list(s.scalars(q.order_by(Job.created_at.desc(), Job.id.desc()).limit(limit + 1)))
