@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from fiscal.ledger import audit
 from fiscal.ledger.models import Cashier, CashierRegister, Register, utcnow
+from fiscal.ledger.tenancy import owned
 
 NAME_MAX = 64                   # FFD tag 1021
 _INN = re.compile(r"^[0-9]{12}$")  # FFD tag 1203: a person's INN, 12 ASCII digits
@@ -65,10 +66,7 @@ def _valid_registers(session: Session, account_id: str, register_ids) -> list[st
 
 def get_cashier(session: Session, account_id: str, cashier_id: str) -> Cashier | None:
     """The account's cashier (not deleted); None for another account's, as for none."""
-    cashier = session.get(Cashier, cashier_id)
-    if cashier is None or cashier.account_id != account_id or cashier.deleted_at is not None:
-        return None
-    return cashier
+    return owned(session, Cashier, account_id, cashier_id)
 
 
 def list_cashiers(session: Session, account_id: str) -> list[Cashier]:

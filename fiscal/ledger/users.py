@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from fiscal.ledger import audit, passwords
 from fiscal.ledger.models import Account, User, utcnow
 from fiscal.ledger.sessions import BLOCKED, end_user_sessions
+from fiscal.ledger.tenancy import owned
 
 OWNER, ADMIN, OPERATOR, VIEWER = "owner", "admin", "operator", "viewer"
 ROLES = (OWNER, ADMIN, OPERATOR, VIEWER)
@@ -107,10 +108,7 @@ def is_active(user: User) -> bool:
 
 def get_user(session: Session, account_id: str, user_id: str) -> User | None:
     """The account's user (not deleted); None for another account's user, as for no user."""
-    user = session.get(User, user_id)
-    if user is None or user.account_id != account_id or user.deleted_at is not None:
-        return None
-    return user
+    return owned(session, User, account_id, user_id)
 
 
 def list_users(session: Session, account_id: str) -> list[User]:
