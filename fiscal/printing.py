@@ -27,6 +27,8 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Callable
 
+from sqlalchemy import select
+
 from fiscal.drivers.base import (FiscalDocument, NeedsOperator, NotPrinted,
                                  RegisterDriver, RegisterError, RegisterOffline, RegisterStatus)
 from fiscal.ledger import jobs as ledger_jobs
@@ -42,6 +44,8 @@ log = logging.getLogger(__name__)
 S = JobState
 # Automatic retries of a job the register certainly did not print (a transient refusal).
 RETRY_DELAYS = (5, 15, 60, 300, 900)
+# Attempts after which a job that keeps being interrupted is left failed for an operator.
+MAX_ATTEMPTS = 20
 # A register's clock and ours may disagree; a document issued this long before the attempt's
 # baseline still counts as the attempt's document.
 CLOCK_TOLERANCE = timedelta(minutes=5)
@@ -264,7 +268,14 @@ class PrintService:
     def _reconcile_fiscal(self, job, reg, driver, status: RegisterStatus, baseline, body,
                           cause) -> Outcome:
         start = int(baseline.get("fd", status.last_fd_number))
-        seen = [driver.document(n) for n in range(start + 1, status.last_fd_number + 1)]
+        with self.ledger.session(readonly=True) as s:
+            # Documents after the baseline that other jobs of this register already own are
+            # explained; only the rest can be this job's.
+            owned = set(s.scalars(select(Job.fd_number).where(
+                Job.register_id == job.register_id, Job.id != job.id,
+                Job.fd_number > start, Job.fd_number <= status.last_fd_number)))
+        seen = [driver.document(n) for n in range(start + 1, status.last_fd_number + 1)
+                if n not in owned]
         seen = [d for d in seen if d is not None]
         since = datetime.fromisoformat(baseline["clock"]) - CLOCK_TOLERANCE \
             if baseline.get("clock") else None
@@ -363,14 +374,19 @@ class PrintService:
     def _maybe_retry(self, job: Job, driver: RegisterDriver | None) -> Outcome:
         """A job proven not printed goes back to the queue; after a refusal, with a delay."""
         refused = (job.error or {}).get("kind") not in (None, "error")
-        if job.retries >= self.max_retries:
+        # Refusals use up the retry budget. A crash the register proved harmless (nothing was
+        # registered) is not the job's fault, so it does not — but a job that keeps dying
+        # with its worker stops after MAX_ATTEMPTS rather than blocking the register forever.
+        if refused and job.retries >= self.max_retries:
             return Outcome(S.FAILED, "no automatic retries left")
+        if job.attempts >= MAX_ATTEMPTS:
+            return Outcome(S.FAILED, f"{job.attempts} attempts; no automatic retries left")
         delay = RETRY_DELAYS[min(job.retries, len(RETRY_DELAYS) - 1)] if refused else 0
         with self.ledger.session() as s:
             ledger_jobs.transition(
                 s, job.id, S.FAILED, S.QUEUED, actor=self.actor,
                 cause="proven not printed; retrying" + (f" in {delay} s" if delay else ""),
-                retries=job.retries + 1,
+                retries=job.retries + (1 if refused else 0),
                 not_before=utcnow() + timedelta(seconds=delay) if delay else None)
             if delay:
                 return Outcome(S.QUEUED, f"retry due in {delay} s")

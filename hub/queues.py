@@ -27,10 +27,11 @@ def register_queue(redis: Redis, register_id: str, job_timeout: int = 180) -> Qu
                  default_timeout=job_timeout)
 
 
-def enqueue_print(redis: Redis, queue: str, job_id: str, job_timeout: int = 180) -> None:
+def enqueue_print(redis: Redis, queue: str, job_id: str, job_timeout: int = 180,
+                  at_front: bool = False) -> None:
     q = Queue(queue, connection=redis, serializer=JSONSerializer, default_timeout=job_timeout)
     q.enqueue_call(PRINT_TASK, args=(job_id,), job_id=job_id, result_ttl=RESULT_TTL,
-                   failure_ttl=FAILURE_TTL, description=f"print {job_id}")
+                   failure_ttl=FAILURE_TTL, description=f"print {job_id}", at_front=at_front)
 
 
 def rq_status(redis: Redis, job_id: str) -> tuple[str | None, str | None]:

@@ -76,12 +76,24 @@ def states(ledger):
 
 def settle(relay, ledger, job_ids, timeout=60.0):
     """Run the relay and the sweeper until every job is settled."""
+    last = {}
+
     def done():
         relay.dispatch()
         relay.sweep()
-        st = states(ledger)
-        return all(st[j] in ("printed", "needs_attention") for j in job_ids) and st
-    return wait_for(done, timeout, "jobs to settle")
+        last.update(states(ledger))
+        return all(last[j] in ("printed", "needs_attention") for j in job_ids) and last
+    try:
+        return wait_for(done, timeout, "jobs to settle")
+    except AssertionError:
+        from collections import Counter
+        stuck = [j for j in job_ids if last.get(j) not in ("printed", "needs_attention")]
+        with ledger.session() as s:
+            from fiscal.ledger import jobs as ledger_jobs
+            tails = {j: [(e.to_state, e.cause) for e in ledger_jobs.history(s, j)][-4:]
+                     for j in stuck[:3]}
+        raise AssertionError(f"jobs did not settle: {Counter(last[j] for j in job_ids)}; "
+                             f"last steps of the stuck ones: {tails}")
 
 
 @pytest.mark.parametrize("step,method,point,printed_before_kill", [
