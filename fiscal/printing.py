@@ -23,14 +23,14 @@ import logging
 import socket
 import os
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from decimal import Decimal
+from datetime import timedelta
 from typing import Callable
 
 from sqlalchemy import select
 
 from fiscal.drivers.base import (FiscalDocument, NeedsOperator, NotPrinted,
                                  RegisterDriver, RegisterError, RegisterOffline, RegisterStatus)
+from fiscal import reconciliation as rec
 from fiscal.ledger import jobs as ledger_jobs
 from fiscal.ledger import registers as ledger_registers
 from fiscal.ledger.db import Ledger
@@ -46,9 +46,6 @@ S = JobState
 RETRY_DELAYS = (5, 15, 60, 300, 900)
 # Attempts after which a job that keeps being interrupted is left failed for an operator.
 MAX_ATTEMPTS = 20
-# A register's clock and ours may disagree; a document issued this long before the attempt's
-# baseline still counts as the attempt's document.
-CLOCK_TOLERANCE = timedelta(minutes=5)
 
 DriverFactory = Callable[[Register], RegisterDriver]
 
@@ -256,7 +253,7 @@ class PrintService:
         if kind in FISCAL_DOCUMENT_KINDS:
             return self._reconcile_fiscal(job, reg, driver, status, baseline, body, cause)
         if kind in CASH_KINDS:
-            return self._reconcile_cash(job, status, baseline, body, cause)
+            return self._reconcile_cash(job, reg, status, baseline, body, cause)
         if kind == JobKind.CANCEL_RECEIPT or kind == JobKind.STATUS:
             return self._printed(job, {"status": status.as_dict()}, reg, None,
                                  "settled after reconciliation: nothing left open")
@@ -267,7 +264,7 @@ class PrintService:
 
     def _reconcile_fiscal(self, job, reg, driver, status: RegisterStatus, baseline, body,
                           cause) -> Outcome:
-        start = int(baseline.get("fd", status.last_fd_number))
+        start = rec.baseline_fd(baseline, status.last_fd_number)
         with self.ledger.session(readonly=True) as s:
             # Documents after the baseline that other jobs of this register already own are
             # explained; only the rest can be this job's.
@@ -276,54 +273,31 @@ class PrintService:
                 Job.fd_number > start, Job.fd_number <= status.last_fd_number)))
         seen = [driver.document(n) for n in range(start + 1, status.last_fd_number + 1)
                 if n not in owned]
-        seen = [d for d in seen if d is not None]
-        since = datetime.fromisoformat(baseline["clock"]) - CLOCK_TOLERANCE \
-            if baseline.get("clock") else None
-        ours = [d for d in seen if self._matches(job, body, d, since)]
-        expected_extra = {"open_shift"} if job.kind != JobKind.OPEN_SHIFT else set()
-        strangers = [d for d in seen if d not in ours and d.doc_type not in expected_extra]
-        if len(ours) == 1 and not strangers:
-            return self._printed(job, ours[0], reg, None,
+        verdict = rec.judge_fiscal(job.kind, body, baseline, status.last_fd_number,
+                                   [d for d in seen if d is not None])
+        return self._settle(job, reg, verdict, cause,
+                            f"the register registered no document after FD {start}",
+                            "Compare the register's documents after FD %d with this job, then "
+                            "mark it printed or repeat it" % start)
+
+    def _reconcile_cash(self, job, reg, status: RegisterStatus, baseline, body,
+                        cause) -> Outcome:
+        verdict = rec.judge_cash(job.kind, body, baseline, status)
+        return self._settle(job, reg, verdict, cause, "the register shows no cash operation",
+                            "Count the cash in the drawer and check the register's last "
+                            "documents, then mark the job printed or repeat it")
+
+    def _settle(self, job, reg, verdict: rec.Verdict, cause, not_printed: str,
+                action: str) -> Outcome:
+        """Act on a reconciliation verdict (``_NotPrintedAfterAll``: print it again)."""
+        if verdict.outcome == rec.PRINTED:
+            return self._printed(job, verdict.result, reg, None,
                                  f"found on the register after: {cause}")
-        if not ours and not strangers:
-            self._fail(job, "not_printed", f"{cause}; the register registered no document "
-                       f"after FD {start}", retryable=True, outcome="not_printed")
+        if verdict.outcome == rec.NOT_PRINTED:
+            self._fail(job, "not_printed", f"{cause}; {not_printed}", retryable=True,
+                       outcome="not_printed")
             raise _NotPrintedAfterAll()
-        seen_txt = ", ".join(f"FD {d.fd_number} {d.doc_type} {d.operation or ''} "
-                             f"{d.total if d.total is not None else ''}".strip() for d in seen)
-        return self._needs_attention(job, cause, {
-            "baseline_fd": start, "last_fd": status.last_fd_number, "seen": seen_txt,
-            "matching": len(ours)},
-            "Compare the register's documents after FD %d with this job, then mark it "
-            "printed or repeat it" % start)
-
-    @staticmethod
-    def _matches(job: Job, body: dict, doc: FiscalDocument, since: datetime | None) -> bool:
-        if doc.doc_type != job.kind:
-            return False
-        if since is not None and doc.issued_at < since:
-            return False
-        inner = body.get(job.kind) if job.kind in ("receipt", "correction") else None
-        if inner is not None:
-            return doc.operation == inner["operation"] and doc.total == inner["total"]
-        return True
-
-    def _reconcile_cash(self, job, status: RegisterStatus, baseline, body, cause) -> Outcome:
-        moved = status.last_doc_number - int(baseline.get("doc", status.last_doc_number))
-        delta = status.cash_in_drawer - Decimal(baseline.get("cash", status.cash_in_drawer))
-        amount = body["amount"] if job.kind == JobKind.CASH_IN else -body["amount"]
-        if moved == 0 and delta == 0:
-            self._fail(job, "not_printed", f"{cause}; the register shows no cash operation",
-                       retryable=True, outcome="not_printed")
-            raise _NotPrintedAfterAll()
-        if moved == 1 and delta == amount:
-            result = {"doc_type": job.kind, "doc_number": status.last_doc_number,
-                      "fd_number": None, "total": str(body["amount"])}
-            return self._printed(job, result, None, None, f"found on the register after: {cause}")
-        return self._needs_attention(job, cause, {
-            "documents_since_baseline": moved, "drawer_change": str(delta)},
-            "Count the cash in the drawer and check the register's last documents, then "
-            "mark the job printed or repeat it")
+        return self._needs_attention(job, cause, verdict.seen, action)
 
     # settling ------------------------------------------------------------------------------
     def _printed(self, job, doc, reg, driver, cause) -> Outcome:
