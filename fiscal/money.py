@@ -151,6 +151,16 @@ def payments_total(payments: Iterable[Mapping]) -> Decimal:
     return sum((money(p["amount"]) for p in payments), ZERO)
 
 
+def payments_by_type(payments: Iterable[Mapping] | None) -> dict[str, Decimal]:
+    """Σ amount per payment type (the same type given twice is added up), in the order the
+    types first appear — what a register's close command takes."""
+    out: dict[str, Decimal] = {}
+    for p in payments or []:
+        key = str(PaymentType(p["type"]).value)
+        out[key] = out.get(key, ZERO) + money(p["amount"])
+    return out
+
+
 def cash_total(payments: Iterable[Mapping]) -> Decimal:
     """Σ of the cash payments."""
     return payments_total(p for p in payments if p["type"] == PaymentType.CASH)

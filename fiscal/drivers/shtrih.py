@@ -195,7 +195,7 @@ class ShtrihDriver(RegisterDriver):
         if contact:
             self.call(c.FnSendTlvRequest(tlv=c.tlv_string(TAG_CUSTOMER, contact)))
         self._cashier_tlvs(cashier)
-        paid = _payments(receipt["payments"])
+        paid = money.payments_by_type(receipt["payments"])
         answer = self.call(c.CloseReceiptV2Request.make(
             cash=paid.get("cash", 0), electronic=paid.get("electronic", 0),
             prepaid=paid.get("prepaid", 0), credit=paid.get("credit", 0),
@@ -208,7 +208,7 @@ class ShtrihDriver(RegisterDriver):
                                              "vat": correction.get("vat") or "none"}]
         groups = [self._tax_group(item["vat"]) for item in items]
         self._cashier_tlvs(cashier)
-        paid = _payments(correction["payments"])
+        paid = money.payments_by_type(correction["payments"])
         answer = self.call(c.CorrectionV2Request(
             correction_type=0 if correction.get("correction_type", "self") == "self" else 1,
             operation=OPERATION_TAG_1054[correction["operation"]],
@@ -270,13 +270,6 @@ class ShtrihDriver(RegisterDriver):
 
     def cut(self) -> None:
         self.call(c.CutRequest(partial=False))
-
-
-def _payments(payments) -> dict[str, Decimal]:
-    out: dict[str, Decimal] = {}
-    for p in payments or []:
-        out[p["type"]] = out.get(p["type"], Decimal(0)) + Decimal(p["amount"])
-    return out
 
 
 def _tax_sums(items, groups) -> tuple[Decimal, ...]:

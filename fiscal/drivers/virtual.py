@@ -40,6 +40,7 @@ from urllib.parse import urlsplit
 from fiscal.drivers.base import (Ambiguous, FiscalDocument, Identity, NotPrinted,
                                  RegisterDriver, RegisterError, RegisterOffline, RegisterStatus)
 from fiscal.drivers.shtrih import register_error
+from fiscal.money import payments_by_type
 from fiscal.simulators.calculations import KOPECK, money
 from fiscal.simulators.fiscal_memory import Fault, FiscalMemory
 from fiscal.simulators.refusals import FN_FAILURE, NO_PAPER, WAITING_CONTINUE_PRINTING, \
@@ -131,7 +132,7 @@ class VirtualDriver(RegisterDriver):
         return self._act("correction", lambda r, f: r.correction(
             operation=c.get("operation"), correction_type=c.get("correction_type", "self"),
             base=c.get("base"), taxation=c.get("taxation"),
-            payments=_payments(c.get("payments")) if c.get("payments") else None,
+            payments=payments_by_type(c.get("payments")) if c.get("payments") else None,
             total=c.get("total"), items=c.get("items"), vat=c.get("vat"), cashier=cashier))
 
     # cash and service -----------------------------------------------------------------------
@@ -188,7 +189,7 @@ class VirtualDriver(RegisterDriver):
                                  f"the receipt's total {expected}", "Check the receipt's items")
             if _is(fault, "hang") and (fault.point or "before") == "during":
                 self._hang(fault, "receipt")
-            return r.close_receipt(_payments(receipt.get("payments")), receipt.get("taxation"),
+            return r.close_receipt(payments_by_type(receipt.get("payments")), receipt.get("taxation"),
                                    receipt.get("customer"), cashier,
                                    bool(receipt.get("paperless")))
         except RegisterRefusal as refusal:
@@ -294,15 +295,6 @@ def refusal_error(refusal: RegisterRefusal) -> RegisterError:
 
 def _is(fault: Fault | None, name: str) -> bool:
     return fault is not None and fault.fault == name
-
-
-def _payments(payments: Any) -> dict[str, Decimal]:
-    """The body's payment list as {type: amount} (same types added up)."""
-    out: dict[str, Decimal] = {}
-    for p in payments or []:
-        amount = Decimal(str(p.get("amount", 0)))
-        out[p["type"]] = out.get(p["type"], Decimal(0)) + amount
-    return out
 
 
 def _offline(method: str) -> RegisterOffline:
