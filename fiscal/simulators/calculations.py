@@ -1,29 +1,24 @@
 """The simulated register's arithmetic: kopecks, item lines, payments and the fiscal sign.
 
 Pure functions (no memory access); bad input is refused the way the register refuses it, with
-Shtrih-M result codes. Money is rounded half-up to kopecks explicitly, quantities to 3 decimals.
+Shtrih-M result codes. Money and quantities are rounded by fiscal.money (half-up to kopecks, 3 decimals).
 """
 from __future__ import annotations
 
 import hashlib
 import hmac
 from datetime import datetime
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 from typing import Any, Mapping, NamedTuple
 
-from fiscal.model import PaymentMethod, PaymentObject, PaymentType
+from fiscal import money as m
+from fiscal.model import PaymentMethod, PaymentObject, PaymentType, Vat
 from fiscal.simulators import refusals as R
 from fiscal.simulators.refusals import RegisterRefusal
 
 KOPECK = Decimal("0.01")
-QTY = Decimal("0.001")
 ZERO = Decimal("0.00")
-# VAT share of an amount that includes it: rate / (100 + rate).
-VAT_SHARE = {"none": None, "vat0": Decimal(0), "vat5": Decimal(5) / 105,
-             "vat7": Decimal(7) / 107, "vat10": Decimal(10) / 110, "vat20": Decimal(20) / 120,
-             "vat22": Decimal(22) / 122, "vat105": Decimal(5) / 105,
-             "vat107": Decimal(7) / 107, "vat110": Decimal(10) / 110,
-             "vat120": Decimal(20) / 120, "vat122": Decimal(22) / 122}
+VAT_RATES = frozenset(Vat)
 _PAYMENT_METHODS = frozenset(PaymentMethod)
 _PAYMENT_OBJECTS = frozenset(PaymentObject)
 _PAYMENT_TYPES = frozenset(PaymentType)
@@ -31,16 +26,18 @@ _PAYMENT_TYPES = frozenset(PaymentType)
 
 def money(value: Any) -> Decimal:
     """Kopecks, rounded half-up (refused as bad parameters when not a number)."""
-    try:
-        return Decimal(str(value)).quantize(KOPECK, rounding=ROUND_HALF_UP)
-    except (InvalidOperation, ValueError):
-        raise RegisterRefusal(R.BAD_PARAMETERS) from None
+    return _register_number(m.money, value)
 
 
 def quantity(value: Any) -> Decimal:
+    return _register_number(m.quantity, value)
+
+
+def _register_number(round_it, value: Any) -> Decimal:
+    """The hub's rounding (fiscal.money), refused the way the register refuses bad input."""
     try:
-        return Decimal(str(value)).quantize(QTY, rounding=ROUND_HALF_UP)
-    except (InvalidOperation, ValueError):
+        return round_it(Decimal(str(value)))
+    except (InvalidOperation, ValueError, TypeError):
         raise RegisterRefusal(R.BAD_PARAMETERS) from None
 
 
@@ -61,14 +58,13 @@ def item_line(name: Any, price: Any, qty: Any, amount: Any = None, vat: str = "n
     if price is None or qty is None:
         raise RegisterRefusal(R.BAD_PARAMETERS)
     price, qty = money(price), quantity(qty)
-    computed = (price * qty).quantize(KOPECK, rounding=ROUND_HALF_UP)
+    computed = m.line_amount(price, qty)
     amount = computed if amount is None else money(amount)
     if (price < 0 or qty <= 0 or amount < 0 or abs(amount - computed) > KOPECK
-            or vat not in VAT_SHARE or payment_method not in _PAYMENT_METHODS
+            or vat not in VAT_RATES or payment_method not in _PAYMENT_METHODS
             or payment_object not in _PAYMENT_OBJECTS):
         raise RegisterRefusal(R.BAD_PARAMETERS)
-    share = VAT_SHARE[vat]
-    vat_amount = None if share is None else (amount * share).quantize(KOPECK, ROUND_HALF_UP)
+    vat_amount = m.vat_amount(amount, vat)
     return {"name": str(name), "price": str(price), "quantity": str(qty),
             "amount": str(amount), "measure": measure, "vat": vat,
             "vat_amount": str(vat_amount) if vat_amount is not None else None,

@@ -16,7 +16,7 @@ from typing import Any, Mapping
 from fiscal.drivers.base import FiscalDocument, Identity, RegisterStatus
 from fiscal.model import CorrectionType
 from fiscal.simulators import refusals as R
-from fiscal.simulators.calculations import (KOPECK, VAT_SHARE, fiscal_sign, item_line,
+from fiscal.simulators.calculations import (KOPECK, VAT_RATES, fiscal_sign, item_line,
                                             lines_total, money, plain, settle)
 from fiscal.simulators.fiscal_memory import FiscalMemory, Transaction, register_clock
 from fiscal.simulators.refusals import RegisterRefusal
@@ -198,7 +198,7 @@ class SimulatedRegister:
             _fn(reg, now)
             if operation not in MODE_STATUS or correction_type not in _CORRECTION_TYPES:
                 raise RegisterRefusal(R.BAD_PARAMETERS)
-            if vat is not None and vat not in VAT_SHARE:
+            if vat is not None and vat not in VAT_RATES:
                 raise RegisterRefusal(R.BAD_PARAMETERS)
             lines = [item_line(i.get("name", ""), i.get("price"), i.get("quantity"),
                                i.get("amount"), i.get("vat") or "none",
