@@ -25,8 +25,6 @@ TRANSITIONS: dict[S, frozenset[S]] = {
 }
 
 TERMINAL = frozenset(s for s, nxt in TRANSITIONS.items() if not nxt)
-# States in which nothing will happen to the job without an operator.
-WAITING_FOR_OPERATOR = frozenset({S.NEEDS_ATTENTION})
 
 
 class IllegalTransition(Exception):

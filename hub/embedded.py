@@ -11,7 +11,6 @@ import time
 from pathlib import Path
 
 from redis import Redis
-from sqlalchemy import select
 
 from fiscal.ledger import accounts, audit, registers, users
 from fiscal.ledger.db import Ledger
@@ -182,8 +181,3 @@ def _write_demo(path: Path, demo: dict) -> None:
 
 def migrate(database_url: str) -> None:
     upgrade(database_url)
-
-
-def register_ids(ledger: Ledger) -> list[str]:
-    with ledger.session() as s:
-        return list(s.scalars(select(Register.id).where(Register.removed_at.is_(None))))

@@ -26,14 +26,12 @@ DEFAULT_ANSWER_TIMEOUT = 30.0
 class ShtrihLink:
     """One open line to one register; ``exchange`` runs one command on it."""
 
-    def __init__(self, url: str, baudrate: int = 115200, timeout_scale: float = 1.0,
-                 max_answer_timeout: float | None = None):
+    def __init__(self, url: str, baudrate: int = 115200, timeout_scale: float = 1.0):
         self.url = url
         self.baudrate = baudrate
         self.timeout_scale = timeout_scale
         # The register answers ENQ within 10 s at most (SH-PROTO-EN); scaled down in tests.
         self.reply_timeout = 10.0 * timeout_scale
-        self.max_answer_timeout = max_answer_timeout
         self.port: serial.SerialBase | None = None
         self.last_log: list[str] = []
         self.bytes_sent = 0             # on the wire, both ways, since the link was made
@@ -56,8 +54,7 @@ class ShtrihLink:
             self.port = None
 
     def answer_timeout(self, command: int) -> float:
-        t = ANSWER_TIMEOUTS.get(command, DEFAULT_ANSWER_TIMEOUT) * self.timeout_scale
-        return min(t, self.max_answer_timeout) if self.max_answer_timeout else t
+        return ANSWER_TIMEOUTS.get(command, DEFAULT_ANSWER_TIMEOUT) * self.timeout_scale
 
     def exchange(self, command: int, payload: bytes) -> bytes:
         """Send one command payload; return the answer payload (command + code + data).
