@@ -3,6 +3,8 @@
 ``FISCALHUB_DATA_DIR`` (default ``./var``): SQLite, the embedded Redis, virtual registers.
 ``DATABASE_URL``: the ledger (default SQLite in the data directory).
 ``REDIS_URL``: the queues (``fiscalhub up`` starts an embedded Redis when it is unset).
+``FISCALHUB_SESSION_IDLE_MINUTES`` (default 30): a dashboard session ends after this long idle.
+``FISCALHUB_COOKIE_SECURE`` (``1`` behind HTTPS): the session cookie goes over HTTPS only.
 """
 from __future__ import annotations
 
@@ -24,6 +26,13 @@ class Settings:
         "FISCALHUB_JOB_TIMEOUT", "180")))
     sweep_interval: float = field(default_factory=lambda: float(os.environ.get(
         "FISCALHUB_SWEEP_INTERVAL", "5")))
+
+    # A dashboard session ends after this many minutes without a request.
+    session_idle_minutes: float = field(default_factory=lambda: float(os.environ.get(
+        "FISCALHUB_SESSION_IDLE_MINUTES", "30")))
+    # Send the session cookie over HTTPS only (set it when the hub is behind TLS).
+    cookie_secure: bool = field(default_factory=lambda: os.environ.get(
+        "FISCALHUB_COOKIE_SECURE", "") in ("1", "true", "yes"))
 
     def __post_init__(self):
         self.data_dir = Path(self.data_dir).resolve()

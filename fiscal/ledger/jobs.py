@@ -52,7 +52,8 @@ def create_job(session: Session, *, account_id: str, register_id: str, job_json:
                kind: str, actor: str, idempotency_key: str | None = None,
                operation: str | None = None, total=None, refund_of: str | None = None,
                register_group_id: str | None = None, source: dict | None = None,
-               state: str = JobState.RECEIVED) -> tuple[Job, bool]:
+               state: str = JobState.RECEIVED, cashier_id: str | None = None,
+               connection_id: str | None = None) -> tuple[Job, bool]:
     """Store a validated canonical job. Returns ``(job, created)``; a resubmission with the same
     idempotency key returns the first job and ``created=False`` without writing anything."""
     fingerprint = request_fingerprint(job_json)
@@ -65,7 +66,8 @@ def create_job(session: Session, *, account_id: str, register_id: str, job_json:
                   request_hash=fingerprint, kind=kind, operation=operation,
                   register_id=register_id, register_group_id=register_group_id, state=state,
                   payload=job_json, total=total, refund_of=refund_of, source=source,
-                  created_by=actor, created_at=now, updated_at=now)
+                  created_by=actor, created_at=now, updated_at=now, cashier_id=cashier_id,
+                  connection_id=connection_id)
         try:
             with session.begin_nested():
                 session.add(job)

@@ -92,21 +92,23 @@ def _end(row: UserSession, reason: str, now: datetime) -> None:
     row.end_reason = reason
 
 
-def end_session(session: Session, token: str, now: datetime | None = None) -> bool:
-    """Log out; False when there was no live session for ``token``."""
+def end_session(session: Session, token: str, now: datetime | None = None) -> User | None:
+    """Log out: the session's user, or None when there was no live session for ``token``."""
     row = session.scalar(select(UserSession).where(UserSession.token_hash == token_hash(token)))
     if row is None or row.ended_at is not None:
-        return False
+        return None
     _end(row, LOGGED_OUT, now or utcnow())
-    return True
+    return session.get(User, row.user_id)
 
 
 def end_user_sessions(session: Session, user_id: str, reason: str,
-                      now: datetime | None = None) -> int:
-    """End every live session of a user (blocked, deleted); returns how many there were."""
-    res = session.execute(update(UserSession)
-                          .where(UserSession.user_id == user_id, UserSession.ended_at.is_(None))
-                          .values(ended_at=now or utcnow(), end_reason=reason)
+                      now: datetime | None = None, keep_token: str | None = None) -> int:
+    """End every live session of a user (blocked, deleted; all but ``keep_token``'s after a
+    password change); returns how many there were."""
+    q = update(UserSession).where(UserSession.user_id == user_id, UserSession.ended_at.is_(None))
+    if keep_token is not None:
+        q = q.where(UserSession.token_hash != token_hash(keep_token))
+    res = session.execute(q.values(ended_at=now or utcnow(), end_reason=reason)
                           .execution_options(synchronize_session="fetch"))
     return res.rowcount
 

@@ -53,6 +53,10 @@ class JobSchema(BaseSchema):
     register_group = text(1, 128, "register_group")
     idempotency_key = text(1, 128, "idempotency_key")
     cashier = fields.Nested(CashierSchema)
+    cashier_id = text(1, 64, "cashier_id", metadata={
+        "description": "One of the account's cashiers (GET /api/v1/cashiers): the document names "
+                       "them (1021, 1203) and the job records who. Required when the register's "
+                       "universal cashier is off; give cashier_id or cashier, not both."})
     receipt = _NestedForKinds(ReceiptSchema, kinds={JobKind.RECEIPT})
     correction = _NestedForKinds(CorrectionSchema, kinds={JobKind.CORRECTION})
     amount = _MoneyForKinds(kinds={JobKind.CASH_IN, JobKind.CASH_OUT},
@@ -69,6 +73,12 @@ class JobSchema(BaseSchema):
         if has_register and has_group:
             raise ValidationError("give register or register_group, not both",
                                   field_name="register_group")
+
+    @validates_schema(skip_on_field_errors=False, pass_original=True)
+    def _one_cashier(self, data, original, **kwargs):
+        if (isinstance(original, Mapping) and given(original, "cashier")
+                and given(original, "cashier_id")):
+            raise ValidationError("give cashier_id or cashier, not both", field_name="cashier_id")
 
     @validates_schema(skip_on_field_errors=False, pass_original=True)
     def _body_of_kind(self, data, original, **kwargs):

@@ -22,7 +22,8 @@ def _version() -> str:
 
 
 def init_api(app: Flask):
-    from hub.api import health, jobs
+    from hub.api import (api_keys, audit_log, cashiers, groups, health, jobs, queue_actions,
+                         receipts, register_service, registers, session_views, users)
     from hub.api.spec import DESCRIPTION, Api, describe
 
     app.config.setdefault("API_TITLE", "fiscalhub")
@@ -35,6 +36,7 @@ def init_api(app: Flask):
     api.register_field(Money, None, None)       # described by hub.api.spec.money2properties
     api.init_app(app)
     describe(api)
-    api.register_blueprint(jobs.bp)
-    api.register_blueprint(health.bp)
+    for module in (session_views, users, api_keys, audit_log, registers, register_service,
+                   groups, cashiers, queue_actions, jobs, receipts, health):
+        api.register_blueprint(module.bp)
     return api

@@ -34,10 +34,11 @@ class ApiError(Exception):
     """A refusal in the API's error format (``errors``: field path → messages)."""
 
     def __init__(self, status: int, code: str, message: str, errors: dict | None = None,
-                 headers: dict | None = None):
+                 headers: dict | None = None, extra: dict | None = None):
         super().__init__(message)
         self.status, self.code, self.message = status, code, message
         self.errors, self.headers = errors, headers or {}
+        self.extra = extra or {}        # more top-level keys (a session's end ``reason``)
 
 
 def invalid(errors: dict, message: str = "The request is not valid") -> ApiError:
@@ -63,8 +64,8 @@ def error_body(code: str, message: str, errors: dict | None = None) -> dict:
 
 
 def error_response(status: int, code: str, message: str, errors: dict | None = None,
-                   headers: dict | None = None):
-    resp = jsonify(error_body(code, message, errors))
+                   headers: dict | None = None, extra: dict | None = None):
+    resp = jsonify({**error_body(code, message, errors), **(extra or {})})
     resp.status_code = status
     resp.headers.update(headers or {})
     return resp
@@ -76,7 +77,7 @@ def code_of(exc: HTTPException) -> str:
 
 
 def handle_api_error(exc: ApiError):
-    return error_response(exc.status, exc.code, exc.message, exc.errors, exc.headers)
+    return error_response(exc.status, exc.code, exc.message, exc.errors, exc.headers, exc.extra)
 
 
 def handle_http_exception(exc: HTTPException):

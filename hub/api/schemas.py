@@ -33,6 +33,8 @@ class ErrorSchema(Schema):
                        "empty_body, unauthorized, not_found, idempotency_conflict, "
                        "method_not_allowed, internal_error, …",
         "example": "validation_failed"})
+    reason = fields.String(metadata={
+        "description": "session_ended only: why (expired, logged_out, blocked, unknown)"})
     message = fields.String(required=True, metadata={"description": "What went wrong, for people"})
     errors = fields.Dict(keys=fields.String(), metadata={
         "description": "Present when particular fields are wrong: each field path (nested "

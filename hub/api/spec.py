@@ -83,10 +83,21 @@ def describe(api: Api) -> None:
     spec.components.security_scheme("bearerAuth", {
         "type": "http", "scheme": "bearer",
         "description": "An API key of the account: `Authorization: Bearer fh_…`"})
+    spec.components.security_scheme("sessionCookie", {
+        "type": "apiKey", "in": "cookie", "name": "fiscalhub_session",
+        "description": "A user's session (POST /api/v1/session). Requests that change "
+                       "something must also send the session's CSRF token in X-CSRF-Token."})
+    spec.components.response("Forbidden", {
+        "description": "Authenticated, but not allowed: the role may not do this (forbidden), "
+                       "a one-time password must be changed first (password_change_required), "
+                       "or a change made with the session cookie lacks its CSRF token "
+                       "(csrf_failed)",
+        "content": {"application/json": {"schema": "Error"}}})
     spec.components.response("Unauthorized", {
-        "description": "No API key, a malformed Authorization header, or a key that is unknown "
-                       "or deleted",
-        "headers": {"WWW-Authenticate": {"description": "`Bearer`, or `Bearer "
-                                                        "error=\"invalid_token\"`",
+        "description": "No API key or session; a malformed Authorization header; a key that is "
+                       "unknown or deleted (unauthorized); a session that ended "
+                       "(session_ended, with its reason: expired, logged_out, blocked, unknown)",
+        "headers": {"WWW-Authenticate": {"description": "`Bearer`, `Bearer "
+                                                        "error=\"invalid_token\"`, or `Cookie`",
                                          "schema": {"type": "string"}}},
         "content": {"application/json": {"schema": "Error"}}})
