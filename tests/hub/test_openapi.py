@@ -49,18 +49,18 @@ def test_every_operation_documents_its_parameters_and_errors(spec):
     assert post["requestBody"]["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/Job"}
     assert [p["name"] for p in post["parameters"] if p["in"] == "header"] == ["Idempotency-Key"]
-    assert set(post["responses"]) == {"200", "201", "400", "401", "409", "422"}
+    assert set(post["responses"]) == {"200", "201", "400", "401", "403", "409", "422"}
     assert "Location" in post["responses"]["201"]["headers"]
 
     listing = paths["/api/v1/jobs"]["get"]
     assert {p["name"] for p in listing["parameters"] if p["in"] == "query"} == {
         "register", "state", "kind", "created_from", "created_to", "amount_min", "amount_max",
         "limit", "cursor"}
-    assert set(listing["responses"]) == {"200", "401", "422"}
+    assert set(listing["responses"]) == {"200", "401", "403", "422"}
 
     one = paths["/api/v1/jobs/{job_id}"]
     assert [p["name"] for p in one["parameters"] if p["in"] == "path"] == ["job_id"]
-    assert set(one["get"]["responses"]) == {"200", "401", "404"}
+    assert set(one["get"]["responses"]) == {"200", "401", "403", "404"}
 
     health = paths["/api/v1/health"]["get"]
     assert set(health["responses"]) == {"200", "401", "503"}
