@@ -57,16 +57,25 @@ def record(session: Session, account_id: str, actor: str, action: str, target_ty
 
 
 def list_audit(session: Session, account_id: str, limit: int = 50,
-               cursor: str | None = None) -> tuple[list[AuditEntry], str | None]:
+               cursor: str | None = None, *, actor: str | None = None,
+               actions: list[str] | None = None, target_type: str | None = None,
+               target_id: str | None = None) -> tuple[list[AuditEntry], str | None]:
     """One page of the account's entries, newest first, and the cursor of the next page (None
-    on the last). Keyset on the autoincrement id (index ``(account_id, id)``), so a deep page
-    costs what the first does and entries written meanwhile neither repeat nor go missing."""
+    on the last), optionally only those of an actor, of some actions, or about a target.
+    Keyset on the autoincrement id (index ``(account_id, id)``), so a deep page costs what the
+    first does and entries written meanwhile neither repeat nor go missing."""
     limit = max(1, min(int(limit), MAX_LIMIT))
     q = select(AuditEntry).where(AuditEntry.account_id == account_id)
     if cursor is not None:
         if not (cursor.isascii() and cursor.isdigit() and len(cursor) <= 18):
             raise InvalidCursor(f"not an audit log cursor: {cursor!r}")
         q = q.where(AuditEntry.id < int(cursor))
+    for column, value in ((AuditEntry.actor, actor), (AuditEntry.target_type, target_type),
+                          (AuditEntry.target_id, target_id)):
+        if value is not None:
+            q = q.where(column == value)
+    if actions:
+        q = q.where(AuditEntry.action.in_(actions))
     rows = list(session.scalars(q.order_by(AuditEntry.id.desc()).limit(limit + 1)))
     more = len(rows) > limit
     rows = rows[:limit]

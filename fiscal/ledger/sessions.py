@@ -24,6 +24,7 @@ IDLE_TIMEOUT = timedelta(minutes=30)
 TOUCH_EVERY = timedelta(seconds=30)
 
 EXPIRED, LOGGED_OUT, BLOCKED, UNKNOWN = "expired", "logged_out", "blocked", "unknown"
+PASSWORD_RESET = "password_reset"       # an administrator set a new password for the user
 
 
 class SessionEnded(Exception):
@@ -33,7 +34,8 @@ class SessionEnded(Exception):
     _MESSAGES = {EXPIRED: "the session ended after a period without activity",
                  LOGGED_OUT: "the session was logged out",
                  BLOCKED: "the user was blocked or deleted",
-                 UNKNOWN: "no such session"}
+                 UNKNOWN: "no such session",
+                 PASSWORD_RESET: "an administrator reset the user's password"}
 
     def __init__(self, reason: str):
         super().__init__(self._MESSAGES.get(reason, f"the session ended ({reason})"))

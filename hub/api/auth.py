@@ -46,6 +46,8 @@ SESSION_ENDED_MESSAGES = {
     ledger_sessions.LOGGED_OUT: "You logged out; log in again",
     ledger_sessions.BLOCKED: "Your session ended: your user was blocked or deleted",
     ledger_sessions.UNKNOWN: "Your session is not known (it may have ended); log in again",
+    ledger_sessions.PASSWORD_RESET: "Your session ended: an administrator reset your password; "
+                                    "log in with the new one",
 }
 
 

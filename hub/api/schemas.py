@@ -34,7 +34,7 @@ class ErrorSchema(Schema):
                        "method_not_allowed, internal_error, …",
         "example": "validation_failed"})
     reason = fields.String(metadata={
-        "description": "session_ended only: why (expired, logged_out, blocked, unknown)"})
+        "description": "session_ended only: why (expired, logged_out, blocked, password_reset, unknown)"})
     message = fields.String(required=True, metadata={"description": "What went wrong, for people"})
     errors = fields.Dict(keys=fields.String(), metadata={
         "description": "Present when particular fields are wrong: each field path (nested "

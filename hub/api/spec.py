@@ -96,7 +96,7 @@ def describe(api: Api) -> None:
     spec.components.response("Unauthorized", {
         "description": "No API key or session; a malformed Authorization header; a key that is "
                        "unknown or deleted (unauthorized); a session that ended "
-                       "(session_ended, with its reason: expired, logged_out, blocked, unknown)",
+                       "(session_ended, with its reason: expired, logged_out, blocked, password_reset, unknown)",
         "headers": {"WWW-Authenticate": {"description": "`Bearer`, `Bearer "
                                                         "error=\"invalid_token\"`, or `Cookie`",
                                          "schema": {"type": "string"}}},
