@@ -13,13 +13,16 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from fiscal.ledger.models import Job, JobAttempt, JobEvent, Outbox, utcnow
 from fiscal.model import JobState
 from fiscal.states import StaleState, check_transition
+
+# Not yet sent to a register: what an operator's "cancel tasks" cancels.
+NOT_SENT = (JobState.RECEIVED, JobState.QUEUED, JobState.HELD)
 
 
 def queue_name(register_id: str) -> str:
@@ -158,3 +161,62 @@ def release_held(session: Session, register_id: str, *, actor: str, cause: str) 
     for job in held:
         enqueue_again(session, job, actor=actor, cause=cause)
     return len(held)
+
+
+def repeat_job(session: Session, job: Job, *, actor: str, cause: str,
+               details: dict | None = None, not_printed_cause: str | None = None,
+               **fields: Any) -> None:
+    """An operator repeats a ``failed`` or ``needs_attention`` job: it goes back to ``queued``
+    (with a fresh outbox row) keeping its ID and idempotency key; ``fields`` (a corrected
+    ``payload``, ``total``, ``cashier_id``) are saved with that change and ``details`` (the
+    ``previous_content``) go into its history event. A ``needs_attention`` job first goes to
+    ``failed`` with ``not_printed_cause`` (the operator's statement that it was not printed).
+    Automatic retries start afresh; the last error stays in the history only.
+
+    Compare-and-set from ``job.state`` as the caller read it: ``StaleState`` when a worker or
+    another operator moved the job meanwhile, ``IllegalTransition`` from any other state."""
+    state = job.state
+    if state == JobState.NEEDS_ATTENTION:
+        transition(session, job.id, JobState.NEEDS_ATTENTION, JobState.FAILED, actor=actor,
+                   cause=not_printed_cause or "stated not printed by the operator")
+        state = JobState.FAILED
+    transition(session, job.id, state, JobState.QUEUED, actor=actor, cause=cause,
+               details=details, error=None, retries=0, not_before=None, **fields)
+    session.add(Outbox(topic="print", job_id=job.id, queue=queue_name(job.register_id)))
+
+
+def cancel_not_sent(session: Session, account_id: str, *, actor: str, cause: str,
+                    register_id: str | None = None) -> int:
+    """Cancel every job of the account (or of one of its registers) that was not sent to a
+    register yet — ``received``, ``queued``, ``held`` — and record each with ``cause``; how
+    many. One ``UPDATE … WHERE state = s RETURNING id`` per state is the compare-and-set: a
+    job a worker took meanwhile (``sending``) no longer matches and is left alone."""
+    now = utcnow()
+    cancelled = 0
+    for state in NOT_SENT:
+        check_transition("*", state, JobState.CANCELLED)
+        where = [Job.account_id == account_id, Job.state == state]
+        if register_id is not None:
+            where.append(Job.register_id == register_id)
+        ids = list(session.scalars(
+            update(Job).where(*where)
+            .values(state=JobState.CANCELLED, updated_at=now, version=Job.version + 1)
+            .returning(Job.id).execution_options(synchronize_session=False)))
+        if ids:
+            session.execute(insert(JobEvent), [
+                {"job_id": job_id, "at": now, "from_state": state,
+                 "to_state": JobState.CANCELLED, "actor": actor, "cause": cause}
+                for job_id in ids])
+        cancelled += len(ids)
+    session.expire_all()
+    return cancelled
+
+
+def count_by_state(session: Session, *where) -> dict[str, int]:
+    """How many jobs matching ``where`` (SQL conditions on ``Job``) are in each state; every
+    state is present, 0 included."""
+    counts = {state.value: 0 for state in JobState}
+    for state, n in session.execute(select(Job.state, func.count()).where(*where)
+                                    .group_by(Job.state)):
+        counts[state] = n
+    return counts

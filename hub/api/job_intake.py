@@ -63,6 +63,7 @@ def check_cashier(s, reg: Register, job: dict) -> str | None:
         cashier = check_cashier_for(s, reg, job.get("cashier_id"))
     except CashierRefused as exc:
         raise _invalid({exc.field: [exc.message]})
+    job.pop("cashier_id", None)     # the job row keeps it; the content names the cashier
     if cashier is None:
         return None
     job["cashier"] = receipt_cashier(cashier)
@@ -108,7 +109,11 @@ def accept_job(s, account_id: str, actor: str, job: dict, *, source: dict | None
     reg, group_id = target(s, account_id, job)
     check_paperless(reg, job)
     cashier_id = check_cashier(s, reg, job)
-    refund_of = check_refund_of(s, account_id, job)
+    key = job.get("idempotency_key")
+    earlier = ledger_jobs.find_by_key(s, account_id, key) if key else None
+    # A retry of a refund must not be counted against itself: create_job answers it (the
+    # first job, or 409 for other content) without the refund check.
+    refund_of = check_refund_of(s, account_id, job) if earlier is None else earlier.refund_of
     inner = job.get("receipt") or job.get("correction") or {}
     try:
         return ledger_jobs.create_job(

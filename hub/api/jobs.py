@@ -4,17 +4,16 @@ from __future__ import annotations
 from flask import g, url_for
 from marshmallow import RAISE, Schema, fields, validate
 
-from fiscal.ledger import jobs as ledger_jobs
-from fiscal.ledger.models import Job
-from fiscal.ledger.tenancy import owned
 from fiscal.samples import sample_receipt
 from fiscal.schemas import JobSchema
 from hub.api.auth import ledger, requires
-from hub.api.errors import ApiError, invalid
+from hub.api.errors import invalid
+from hub.api.job_details import job_details, owned_job
 from hub.api.job_intake import accept_job
 from hub.api.job_views import JobListArgs, job_json, list_jobs
 from hub.api.parsing import Blueprint
-from hub.api.schemas import ErrorSchema, JobDetailSchema, JobPageSchema, JobRecordSchema
+from hub.api.queue_schemas import JobDetailsSchema
+from hub.api.schemas import ErrorSchema, JobPageSchema, JobRecordSchema
 
 bp = Blueprint("jobs", __name__, url_prefix="/api/v1",
                description="Canonical fiscal jobs and the print queue")
@@ -70,17 +69,19 @@ def submit_job(headers: dict, job: dict):
 
 @bp.route("/jobs/<job_id>", methods=["GET"])
 @requires(bp, "read")
-@bp.alt_response(200, schema=JobDetailSchema, success=True,
-                 description="The job with its history and attempts")
+@bp.alt_response(200, schema=JobDetailsSchema, success=True,
+                 description="The job with its history, attempts, source and refunds")
 @bp.alt_response(404, schema=ErrorSchema, description="No such job in this account")
 def get_job(job_id: str):
-    """Read a job"""
+    """Read a job
+
+    The whole job: its content, state, fiscal result and error, its history (who changed its
+    state, when and why; a repeat's previous content), its attempts, where it came from
+    (source, connection_id), its cashier, the receipt it refunds, and for a printed sale the
+    refunds made of it and what is left to refund (by line and payment type).
+    """
     with ledger().session(readonly=True) as s:
-        row = owned(s, Job, g.account_id, job_id) if "\x00" not in job_id else None
-        if row is None:
-            raise ApiError(404, "not_found", f"No job {job_id!r} in this account")
-        return job_json(row, history=ledger_jobs.history(s, job_id),
-                        attempts=ledger_jobs.attempts(s, job_id))
+        return job_details(s, owned_job(s, g.account_id, job_id))
 
 
 @bp.route("/jobs", methods=["GET"])

@@ -55,7 +55,7 @@ def test_every_operation_documents_its_parameters_and_errors(spec):
     listing = paths["/api/v1/jobs"]["get"]
     assert {p["name"] for p in listing["parameters"] if p["in"] == "query"} == {
         "register", "state", "kind", "created_from", "created_to", "amount_min", "amount_max",
-        "limit", "cursor"}
+        "job_id", "connection", "fd_number", "limit", "cursor"}
     assert set(listing["responses"]) == {"200", "401", "403", "422"}
 
     one = paths["/api/v1/jobs/{job_id}"]
@@ -173,6 +173,6 @@ def test_the_api_answers_as_its_spec_says(case, app, auth, register):
     """Every operation, valid and invalid requests; the real register stands in for the
     generated one so that valid jobs get as far as the ledger."""
     case.operation.schema.app = case.operation.app = app     # in-process (WSGI), this test's app
-    if isinstance(case.body, dict):
+    if isinstance(case.body, dict) and case.operation.path == "/api/v1/jobs":
         plausible(case.body, register["id"])
     case.call_and_validate(headers=auth, checks=CHECKS)
