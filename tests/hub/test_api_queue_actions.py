@@ -418,3 +418,22 @@ def test_cancel_refusals(as_user, client, auth, register, ledger, other_account)
     assert job_row(ledger, job["id"])["state"] == "received"
     assert as_user("operator").post("/api/v1/jobs/cancel", json={"reason": "x"}).json == {
         "cancelled": 1}
+
+
+def test_a_refund_posted_to_jobs_retried_with_its_key_is_the_same_job(client, auth, register,
+                                                                       relay, run_worker,
+                                                                       ledger):
+    """The refund of everything: a retry must not be counted against itself (422 'more than
+    is left'); it answers 200 with the first refund and creates nothing."""
+    sale = printed_job(client, auth, register, relay, run_worker)
+    refund = receipt_job(register["id"])
+    refund["receipt"] |= {"operation": "sell_refund", "refund_of": sale["id"]}
+    refund["idempotency_key"] = "refund-of-bill-1"
+    first = client.post("/api/v1/jobs", json=refund, headers=auth)
+    again = client.post("/api/v1/jobs", json=refund, headers=auth)
+    assert (first.status_code, again.status_code) == (201, 200), again.json
+    assert again.json["id"] == first.json["id"]
+    assert job_count(ledger, refund_of=sale["id"]) == 1
+    more = dict(refund, idempotency_key="refund-of-bill-1-again")
+    over = client.post("/api/v1/jobs", json=more, headers=auth)
+    assert over.status_code == 422                     # nothing is left to refund
