@@ -137,15 +137,17 @@ class PrintService:
                 except ledger_registers.BindingConflict as exc:
                     conflict = str(exc)
         if conflict:
+            # Nothing was sent to the stranger: the job waits (held, tried again now and then
+            # by the sweeper) until the device the binding ID belongs to answers again.
             if job.state == S.QUEUED:
                 with self.ledger.session() as s:
                     ledger_jobs.transition(
-                        s, job.id, S.QUEUED, S.FAILED, actor=self.actor, cause=conflict,
+                        s, job.id, S.QUEUED, S.HELD, actor=self.actor, cause=conflict,
                         error={"code": "binding_conflict", "message": conflict,
                                "action": "Connect the register this binding ID belongs to, "
                                          "or add the new device as a new register",
-                               "retryable": False})
-            return Outcome(S.FAILED if job.state == S.QUEUED else job.state, conflict)
+                               "retryable": True})
+            return Outcome(S.HELD if job.state == S.QUEUED else job.state, conflict)
         if job.state == S.SENDING:
             return self._reconcile_or_wait(job, reg, driver,
                                            "the worker stopped in the middle of the job")
@@ -174,9 +176,12 @@ class PrintService:
                     "cash": str(status.cash_in_drawer), "shift_open": status.shift_open,
                     "clock": (status.clock or utcnow()).isoformat(),
                     "opens_shift": open_shift_first}
-        with self.ledger.session() as s:
-            ledger_jobs.start_attempt(s, s.get(Job, job.id), worker=self.worker,
-                                      baseline=baseline)
+        try:
+            with self.ledger.session() as s:
+                ledger_jobs.start_attempt(s, s.get(Job, job.id), worker=self.worker,
+                                          baseline=baseline)
+        except StaleState as exc:       # cancelled (or held) since we read it: send nothing
+            return Outcome(exc.actual or "unknown", "settled before it was sent")
         try:
             if open_shift_first:
                 driver.open_shift(cashier)

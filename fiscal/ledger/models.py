@@ -81,6 +81,8 @@ class RegisterGroup(Base):
     account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), index=True)
     name: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # A deleted group keeps its row: jobs sent to it still name it (fiscal.ledger.groups).
+    deleted_at: Mapped[datetime | None]
 
 
 class RegisterGroupMember(Base):
@@ -115,7 +117,7 @@ class Job(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
     payload: Mapped[dict[str, Any]]                 # the canonical job, JSON form
     total: Mapped[Decimal | None]
-    refund_of: Mapped[str | None] = mapped_column(ForeignKey("jobs.id"))
+    refund_of: Mapped[str | None] = mapped_column(ForeignKey("jobs.id"), index=True)
     source: Mapped[dict[str, Any] | None]          # connection, plugin, event
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     retries: Mapped[int] = mapped_column(Integer, default=0)   # automatic re-tries so far

@@ -25,6 +25,15 @@ def timestamp(description: str, **kwargs) -> fields.String:
     return fields.String(metadata={"format": "date-time", "description": description}, **kwargs)
 
 
+class StrictBoolean(fields.Boolean):
+    """``true`` or ``false`` only (marshmallow would also take 1, "yes", "on"…)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise self.make_error("invalid", input=value)
+        return value
+
+
 class ErrorSchema(Schema):
     """Every 4xx and 5xx answer."""
 

@@ -19,7 +19,7 @@ from fiscal.ledger.models import User
 from hub.api.auth import forbidden, ledger, requires
 from hub.api.errors import ApiError
 from hub.api.parsing import Blueprint
-from hub.api.schemas import ErrorSchema
+from hub.api.schemas import ErrorSchema, StrictBoolean
 from hub.api.session_views import refused
 from hub.api.user_schemas import UserSchema, user_json
 from hub.roles import ROLES, can_manage_user
@@ -31,15 +31,6 @@ bp = Blueprint("users", __name__, url_prefix="/api/v1",
 PASSWORD_RESET = ledger_sessions.PASSWORD_RESET
 LOCATION = {"Location": {"description": "The user's URL", "schema": {"type": "string"}}}
 USER_PATH = "/users/<user_id>"
-
-
-class StrictBoolean(fields.Boolean):
-    """``true`` or ``false`` only (marshmallow would also take 1, "yes", "on"…)."""
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        if not isinstance(value, bool):
-            raise self.make_error("invalid", input=value)
-        return value
 
 
 def _password_field(**kwargs) -> fields.String:
