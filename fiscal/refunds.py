@@ -186,7 +186,9 @@ def _line_amount(item: Mapping, qty: Decimal, left: LineLeft) -> Decimal:
     the line (so that a later refund can take exactly what is left): the kopecks in both
     ranges, of which the whole amount left when the whole quantity left goes, else the one
     nearest price × quantity. A line that was already refunded out of step (by hand) gets
-    price × quantity, never more than its amount left.
+    price × quantity, never more than its amount left — or None when even that breaks the
+    item rule (the amount left is kopecks short of price × quantity: no refund receipt can
+    take that quantity).
     """
     price = item["price"]
     part, rest = m.exact_line_amount(price, qty), m.exact_line_amount(price, left.quantity - qty)
@@ -197,7 +199,8 @@ def _line_amount(item: Mapping, qty: Decimal, left: LineLeft) -> Decimal:
     preferred = left.amount if qty == left.quantity else m.line_amount(price, qty)
     if low <= high:
         return min(max(preferred, low), high)
-    return min(m.line_amount(price, qty), left.amount)
+    amount = min(m.line_amount(price, qty), left.amount)
+    return amount if m.amount_matches(amount, price, qty) else None
 
 
 def _net_payments(receipt: Mapping) -> dict[str, Decimal]:
@@ -283,12 +286,21 @@ def build_refund(original_receipt: Mapping, earlier_refunds: list[Mapping],
         picks = [(line.index, line.quantity) for line in left if line.quantity > NO_QUANTITY]
         if not picks:
             raise ValidationError({"items": ["nothing is left to refund of this receipt"]})
-    items = []
-    for index, qty in picks:
+    items, short = [], {}
+    for pos, (index, qty) in enumerate(picks):
         item = originals[index]
+        amount = _line_amount(item, qty, left[index])
+        if amount is None:
+            short[pos] = {"quantity": [
+                f"line {index} ({describe(item_key(item))}) has {left[index].amount} of its "
+                f"amount left, which is not price × {qty}: refund a smaller quantity, and the "
+                "rest with a correction receipt"]}
+            continue
         line = {k: item[k] for k in ITEM_FIELDS if k in item}
-        line.update(quantity=qty, amount=_line_amount(item, qty, left[index]))
+        line.update(quantity=qty, amount=amount)
         items.append(line)
+    if short:
+        raise ValidationError({"items": short})
     total = sum((i["amount"] for i in items), ZERO)
     refund = {"operation": {v: k for k, v in REFUND_OF.items()}[
                   Operation(original_receipt["operation"])].value,

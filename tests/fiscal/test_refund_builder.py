@@ -127,9 +127,12 @@ def refund_at_random(data, original) -> list[dict]:
         too_much = chosen and any(c["quantity"] > left[c["index"]].quantity for c in chosen)
         try:
             refund = build_refund(original, refunds, chosen)
-        except ValidationError:
+        except ValidationError as exc:
             nothing_left = all(line.quantity == 0 for line in left)
-            assert too_much or (not chosen and nothing_left)
+            # Lines of one item refunded out of step can leave an amount kopecks short of
+            # price × quantity: refused by name, never printed wrong.
+            short = "which is not price ×" in str(exc.messages)
+            assert too_much or (not chosen and nothing_left) or short
             continue
         assert not too_much
         check_refund(original, refunds, {**refund, "refund_of": "sale"})   # never more

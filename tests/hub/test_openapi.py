@@ -22,6 +22,34 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
           ignored_auth]
 
 
+R = "/api/v1/registers/{register_id}"
+OPERATIONS = [
+    "POST /api/v1/session", "DELETE /api/v1/session", "GET /api/v1/me", "PATCH /api/v1/me",
+    "POST /api/v1/me/password",
+    "GET /api/v1/users", "POST /api/v1/users", "GET /api/v1/users/{user_id}",
+    "PATCH /api/v1/users/{user_id}", "DELETE /api/v1/users/{user_id}",
+    "POST /api/v1/users/{user_id}/block", "POST /api/v1/users/{user_id}/unblock",
+    "POST /api/v1/users/{user_id}/password",
+    "GET /api/v1/api-keys", "POST /api/v1/api-keys", "DELETE /api/v1/api-keys/{key_id}",
+    "GET /api/v1/audit-log",
+    "GET /api/v1/registers", "POST /api/v1/registers", f"GET {R}", f"PATCH {R}",
+    f"DELETE {R}", f"POST {R}/suspend", f"POST {R}/activate",
+    *(f"POST {R}/{action}" for action in ("open-shift", "x-report", "close-shift", "cash-in",
+                                          "cash-out", "cancel-receipt", "reprint-last", "cut")),
+    "GET /api/v1/register-groups", "POST /api/v1/register-groups",
+    "GET /api/v1/register-groups/{group_id}", "PATCH /api/v1/register-groups/{group_id}",
+    "DELETE /api/v1/register-groups/{group_id}",
+    "GET /api/v1/cashiers", "POST /api/v1/cashiers", "GET /api/v1/cashiers/{cashier_id}",
+    "PATCH /api/v1/cashiers/{cashier_id}", "DELETE /api/v1/cashiers/{cashier_id}",
+    "GET /api/v1/jobs", "POST /api/v1/jobs", "GET /api/v1/jobs/counts",
+    "GET /api/v1/jobs/{job_id}", "POST /api/v1/jobs/{job_id}/repeat",
+    "POST /api/v1/jobs/{job_id}/refund", "POST /api/v1/jobs/cancel", "POST /api/v1/receipts",
+    "GET /api/v1/health",
+]
+# Open to anyone: the health check (more with a key), logging in and out.
+PUBLIC = {"GET /api/v1/health", "POST /api/v1/session", "DELETE /api/v1/session"}
+
+
 @pytest.fixture
 def spec(client):
     resp = client.get("/api/v1/openapi.json")
@@ -39,8 +67,8 @@ def test_the_spec_is_openapi_3_and_schemathesis_loads_every_operation(spec, api_
     assert spec["info"]["title"] == "fiscalhub"
     api_schema.validate()                 # against the OpenAPI 3.0 meta-schema; raises if not
     operations = [op.ok() for op in api_schema.get_all_operations()]
-    assert {"GET /api/v1/health", "GET /api/v1/jobs", "GET /api/v1/jobs/{job_id}",
-            "POST /api/v1/jobs"} <= {f"{op.method.upper()} {op.path}" for op in operations}
+    found = sorted(f"{op.method.upper()} {op.path}" for op in operations)
+    assert found == sorted(OPERATIONS)
 
 
 def test_every_operation_documents_its_parameters_and_errors(spec):
@@ -95,6 +123,20 @@ def test_the_bearer_scheme_guards_the_jobs_and_is_optional_on_health(spec):
         assert op["security"] == [{"bearerAuth": []}, {"sessionCookie": []}]
         assert op["responses"]["401"] == {"$ref": "#/components/responses/Unauthorized"}
     assert paths["/api/v1/health"]["get"]["security"] == [{}, {"bearerAuth": []}]
+
+
+def test_every_account_operation_takes_a_key_or_a_session_and_documents_401_403_404(spec):
+    """Both ways in on every operation but the public ones; each documents the refusals, and
+    each that takes an ID documents the 404 (another account's ID answers it too)."""
+    for path, methods in spec["paths"].items():
+        for method, op in methods.items():
+            name = f"{method.upper()} {path}"
+            if method == "parameters" or name in PUBLIC:
+                continue
+            assert op["security"] == [{"bearerAuth": []}, {"sessionCookie": []}], name
+            assert {"401", "403"} <= set(op["responses"]), name
+            if "{" in path:
+                assert "404" in op["responses"], name
 
 
 def test_money_is_a_decimal_string_or_number_in_and_a_string_out(spec):
