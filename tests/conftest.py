@@ -62,7 +62,12 @@ def database_url(data_dir, migrated_template, monkeypatch) -> str:
         shutil.copy(migrated_template, data_dir / "fiscalhub.db")
         url = f"sqlite:///{data_dir / 'fiscalhub.db'}"
     monkeypatch.setenv("DATABASE_URL", url)
-    return url
+    yield url
+    if not test_url:
+        # Each test has its own file: close its pooled connections (a suite of a thousand
+        # tests would otherwise run out of file descriptors pyserial's select() can take).
+        from fiscal.ledger.db import dispose_engines
+        dispose_engines(url)
 
 
 def _reset_database(url: str) -> None:

@@ -71,6 +71,16 @@ def get_engine(url: str, readonly: bool = False) -> Engine:
     return engine
 
 
+def dispose_engines(url: str) -> None:
+    """Close this process's engines for ``url`` and forget them (a test's database is gone
+    when the test ends; its pooled connections would hold file descriptors open)."""
+    for key in [k for k in _engines if k[0] == os.getpid() and k[1] == url]:
+        _engines.pop(key).dispose()
+    fd = _lock_files.pop((os.getpid(), url), None)
+    if fd is not None:
+        os.close(fd)
+
+
 class Ledger:
     """A handle on one ledger database: ``with ledger.session() as s: ...`` commits on success."""
 
