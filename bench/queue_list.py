@@ -32,6 +32,11 @@ from fiscal.ledger.models import Job  # noqa: E402
 STATES = ["printed"] * 90 + ["failed"] * 4 + ["queued"] * 3 + ["needs_attention"] + ["held"] * 2
 KINDS = ["receipt"] * 85 + ["close_shift", "open_shift"] * 5 + ["cash_in"] * 5
 PAYLOAD = {"kind": "receipt", "receipt": {"total": "850.50"}}
+# The bench's columns: what each filtered page is, beside the primary-key lookup.
+COLUMNS = {"first": "first page", "state_kind": "state+kind", "register_amount":
+           "register+amount", "deep": "deep page", "rare": "rare state", "document":
+           "document ID", "fd": "FD number", "counts": "counts by state"}
+STATE_OF: dict[int, str] = {}       # the state given to the n-th job, to find an FD number
 
 
 def fill(ledger: Ledger, account_id: str, register_ids: list[str], upto: int, have: int,
@@ -42,6 +47,7 @@ def fill(ledger: Ledger, account_id: str, register_ids: list[str], upto: int, ha
         conn = s.connection()
         for n in range(have, upto):
             kind, state = rng.choice(KINDS), rng.choice(STATES)
+            STATE_OF[n] = state
             job_id = str(uuid.uuid4())
             batch.append(dict(
                 id=job_id, account_id=account_id, idempotency_key=job_id, request_hash="x",
@@ -97,9 +103,8 @@ def main(argv=None) -> int:
         have = 0
         print("queue_list: GET /api/v1/jobs through the app (test client), median of "
               f"{args.repeat}; SQLite ledger\n")
-        print(f"{'jobs':>9} | {'pk lookup':>9} | {'first page':>10} {'ratio':>5} | "
-              f"{'state+kind':>10} {'ratio':>5} | {'register+amount':>15} {'ratio':>5} | "
-              f"{'deep page':>9} {'ratio':>5} | {'rare state':>10} {'ratio':>5}")
+        print(f"{'jobs':>9} | {'pk lookup':>9} | "
+              + " | ".join(f"{title:>15} {'ratio':>5}" for title in COLUMNS.values()))
         for size in sizes:
             t = time.perf_counter()
             fill(ledger, account_id, regs, size, have, rng, start)
@@ -112,6 +117,12 @@ def main(argv=None) -> int:
             deep = client.get("/api/v1/jobs", query_string={"limit": 50,
                                                              "created_to": deep_at.isoformat()},
                               headers=headers).get_json()["next_cursor"]
+            # a document ID (the source's, i.e. the idempotency key) and an FD number from
+            # the middle of the table
+            middle = client.get("/api/v1/jobs", query_string={
+                "limit": 1, "created_to": (start + timedelta(seconds=3 * (size // 2))).isoformat()},
+                headers=headers).get_json()["items"][0]
+            middle_fd = next(n for n in range(size // 2, size) if STATE_OF[n] == "printed")
             q = {
                 "pk": f"/api/v1/jobs/{some_id}",
                 "first": "/api/v1/jobs?limit=50",
@@ -120,14 +131,15 @@ def main(argv=None) -> int:
                                    "&amount_min=1000&amount_max=2000",
                 "deep": f"/api/v1/jobs?limit=50&cursor={deep}",
                 "rare": "/api/v1/jobs?limit=50&state=needs_attention",
+                "document": f"/api/v1/jobs?limit=50&job_id={middle['idempotency_key']}",
+                "fd": f"/api/v1/jobs?limit=50&fd_number={middle_fd}",
+                "counts": "/api/v1/jobs/counts",
             }
             ms = {k: timed(client, u, headers, args.repeat) for k, u in q.items()}
             pk = ms["pk"]
-            print(f"{size:>9} | {pk:7.2f}ms | {ms['first']:8.2f}ms {ms['first'] / pk:5.2f} | "
-                  f"{ms['state_kind']:8.2f}ms {ms['state_kind'] / pk:5.2f} | "
-                  f"{ms['register_amount']:13.2f}ms {ms['register_amount'] / pk:5.2f} | "
-                  f"{ms['deep']:7.2f}ms {ms['deep'] / pk:5.2f} | "
-                  f"{ms['rare']:8.2f}ms {ms['rare'] / pk:5.2f}   (filled in {fill_s:.0f} s)")
+            print(f"{size:>9} | {pk:7.2f}ms | "
+                  + " | ".join(f"{ms[k]:13.2f}ms {ms[k] / pk:5.2f}" for k in COLUMNS)
+                  + f"   (filled in {fill_s:.0f} s)")
     return 0
 
 
