@@ -28,10 +28,19 @@ from fiscal.ledger import accounts, registers  # noqa: E402
 from fiscal.ledger.db import Ledger  # noqa: E402
 from fiscal.ledger.migrate import upgrade  # noqa: E402
 from fiscal.ledger.models import Job  # noqa: E402
+from fiscal.samples import sample_receipt  # noqa: E402
+from fiscal.schemas import dump_job, load_job  # noqa: E402
 
 STATES = ["printed"] * 90 + ["failed"] * 4 + ["queued"] * 3 + ["needs_attention"] + ["held"] * 2
 KINDS = ["receipt"] * 85 + ["close_shift", "open_shift"] * 5 + ["cash_in"] * 5
-PAYLOAD = {"kind": "receipt", "receipt": {"total": "850.50"}}
+
+def payloads(register_id: str) -> dict[str, dict]:
+    """A real canonical job of each kind (the details view loads a printed sale's content)."""
+    receipt = dump_job(load_job(sample_receipt(register_id)))
+    return {"receipt": receipt, "cash_in": {"kind": "cash_in", "register": register_id,
+                                            "amount": "850.50"},
+            **{k: {"kind": k, "register": register_id} for k in ("close_shift", "open_shift")}}
+
 # The bench's columns: what each filtered page is, beside the primary-key lookup.
 COLUMNS = {"first": "first page", "state_kind": "state+kind", "register_amount":
            "register+amount", "deep": "deep page", "rare": "rare state", "document":
@@ -42,7 +51,7 @@ STATE_OF: dict[int, str] = {}       # the state given to the n-th job, to find a
 def fill(ledger: Ledger, account_id: str, register_ids: list[str], upto: int, have: int,
          rng: random.Random, start: datetime) -> None:
     """Add jobs until there are ``upto``; one every 3 seconds of history."""
-    batch = []
+    batch, payload = [], payloads(register_ids[0])
     with ledger.session() as s:
         conn = s.connection()
         for n in range(have, upto):
@@ -53,7 +62,7 @@ def fill(ledger: Ledger, account_id: str, register_ids: list[str], upto: int, ha
                 id=job_id, account_id=account_id, idempotency_key=job_id, request_hash="x",
                 kind=kind, operation="sell" if kind == "receipt" else None,
                 register_id=rng.choice(register_ids), state=state, version=1,
-                payload=PAYLOAD, total=Decimal(rng.randint(100, 500000)) / 100,
+                payload=payload[kind], total=Decimal(rng.randint(100, 500000)) / 100,
                 attempts=1, retries=0, fd_number=n if state == "printed" else None,
                 created_at=start + timedelta(seconds=3 * n),
                 updated_at=start + timedelta(seconds=3 * n)))

@@ -52,8 +52,10 @@ def job_details(s, job: Job) -> dict:
     """The whole job (:class:`hub.api.queue_schemas.JobDetailsSchema`)."""
     out = job_json(job, history=ledger_jobs.history(s, job.id),
                    attempts=ledger_jobs.attempts(s, job.id))
-    refunds = s.scalars(select(Job).where(Job.refund_of == job.id, Job.account_id == job.account_id)
-                        .order_by(Job.created_at, Job.id))
+    # By refund_of alone (index ix_jobs_refund_of; a refund is its sale's account's): with the
+    # account in the condition and its order, SQLite walked the account's jobs by date instead.
+    refunds = sorted(s.scalars(select(Job).where(Job.refund_of == job.id)),
+                     key=lambda r: (r.created_at, r.id))
     out.update(
         connection_id=job.connection_id, cashier_id=job.cashier_id, refund_of=job.refund_of,
         refunds=[{"id": r.id, "state": r.state,
