@@ -214,5 +214,9 @@ from hub.cli_accounts import account_group  # noqa: E402
 
 main.add_command(account_group(data_dir_option, _settings))
 
+from hub.cli_plugins import plugins  # noqa: E402
+
+main.add_command(plugins)
+
 if __name__ == "__main__":
     main()

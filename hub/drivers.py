@@ -1,19 +1,19 @@
 """Which driver class serves a register, and building one for a ledger register row.
 
-The plugin host (a later issue) adds vendors' drivers through the ``fiscalhub`` hooks; until
-then the built-in drivers of ``fiscal.drivers`` are the registry.
+Every driver comes through the ``fiscalhub_register_drivers`` hook (hub/plugins.py): the
+built-in ones of ``fiscal.drivers`` and those of installed plugins alike.
 """
 from __future__ import annotations
 
 import os
 
-from fiscal.drivers import builtin_drivers
 from fiscal.drivers.base import NeedsOperator, RegisterDriver
 from fiscal.ledger.models import Register
 
 
 def available_drivers() -> dict[str, type[RegisterDriver]]:
-    return builtin_drivers()
+    from hub.plugins import default_host
+    return default_host().drivers()
 
 
 def make_driver(reg: Register) -> RegisterDriver:

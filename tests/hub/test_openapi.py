@@ -44,7 +44,7 @@ OPERATIONS = [
     "GET /api/v1/jobs", "POST /api/v1/jobs", "GET /api/v1/jobs/counts",
     "GET /api/v1/jobs/{job_id}", "POST /api/v1/jobs/{job_id}/repeat",
     "POST /api/v1/jobs/{job_id}/refund", "POST /api/v1/jobs/cancel", "POST /api/v1/receipts",
-    "GET /api/v1/health",
+    "GET /api/v1/plugins", "GET /api/v1/health",
 ]
 # Open to anyone: the health check (more with a key), logging in and out.
 PUBLIC = {"GET /api/v1/health", "POST /api/v1/session", "DELETE /api/v1/session"}
