@@ -302,6 +302,9 @@ def build_refund(original_receipt: Mapping, earlier_refunds: list[Mapping],
     if short:
         raise ValidationError({"items": short})
     total = sum((i["amount"] for i in items), ZERO)
+    if total == ZERO:       # e.g. 0.001 of a 0.01 item: no receipt can pay back nothing
+        raise ValidationError({"items": [
+            "what is chosen comes to 0.00: there is no money to pay back"]})
     refund = {"operation": {v: k for k, v in REFUND_OF.items()}[
                   Operation(original_receipt["operation"])].value,
               "taxation": original_receipt["taxation"], "items": items, "total": total,

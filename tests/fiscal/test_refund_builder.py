@@ -132,7 +132,8 @@ def refund_at_random(data, original) -> list[dict]:
             # Lines of one item refunded out of step can leave an amount kopecks short of
             # price × quantity: refused by name, never printed wrong.
             short = "which is not price ×" in str(exc.messages)
-            assert too_much or (not chosen and nothing_left) or short
+            nothing_to_pay = "comes to 0.00" in str(exc.messages)
+            assert too_much or (not chosen and nothing_left) or short or nothing_to_pay
             continue
         assert not too_much
         check_refund(original, refunds, {**refund, "refund_of": "sale"})   # never more
@@ -155,7 +156,13 @@ def test_refunds_never_exceed_what_is_left_and_add_up(data, original):
 @given(data=st.data(), original=sales(shared_keys=False))
 def test_refunding_everything_leaves_exactly_nothing(data, original):
     refunds = refund_at_random(data, original)
-    if any(line.quantity > 0 for line in lines_left(original, refunds)):
+    left = lines_left(original, refunds)
+    if all(line.amount == 0 for line in left) and any(line.quantity > 0 for line in left):
+        # Only zero-amount quantities are left (0.001 of a 0.01 item): nothing to pay back.
+        with pytest.raises(ValidationError, match="comes to 0.00"):
+            build_refund(original, refunds)
+        return
+    if any(line.quantity > 0 for line in left):
         rest = build_refund(original, refunds)
         check_refund(original, refunds, rest)
         valid(rest)
@@ -164,3 +171,16 @@ def test_refunding_everything_leaves_exactly_nothing(data, original):
                for line in lines_left(original, refunds))
     assert refund_left(original, refunds).total == 0
     assert all(v == 0 for v in payments_left(original, refunds).values())
+
+
+def test_a_rest_worth_nothing_is_refused_not_printed_as_a_zero_receipt():
+    """The example CI's hypothesis run found: 0.500 of 0.501 × 0.01 takes the whole 0.01, and
+    the 0.001 left is worth 0.00 — no receipt can pay back nothing."""
+    original = sale(items=[{"name": "Чай", "price": "0.01", "quantity": "0.501",
+                            "amount": "0.01", "vat": "none", "payment_method": "full_payment",
+                            "payment_object": "commodity"}],
+                    payments=[{"type": "cash", "amount": "0.01"}], total="0.01")
+    first = build_refund(original, [], [{"index": 0, "quantity": D("0.500")}])
+    assert first["total"] == D("0.01")
+    with pytest.raises(ValidationError, match="comes to 0.00"):
+        build_refund(original, [first])
