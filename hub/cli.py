@@ -218,5 +218,9 @@ from hub.cli_plugins import plugins  # noqa: E402
 
 main.add_command(plugins)
 
+from hub.cli_translate import translate  # noqa: E402
+
+main.add_command(translate)
+
 if __name__ == "__main__":
     main()

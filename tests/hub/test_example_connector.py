@@ -1,0 +1,80 @@
+"""The example connector (examples/fiscalhub-example-connector) installs with pip as its own
+package, is loaded by its entry point and listed among the plugins, and keeps the contract:
+its settings example loads, its secret is masked, verify rejects a tampered request."""
+import importlib.util
+import json
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from hub import connectors as c
+from hub import plugins
+from tests.hub.connector_helpers import EXAMPLE, GOLDEN, MODULE, fake_install
+
+
+@pytest.fixture
+def pip_installed(tmp_path, monkeypatch):
+    """``pip install --no-deps --target`` the example. Without ``wheel`` in the venv
+    setuptools builds in an isolated environment from the configured (local) index."""
+    target, source = tmp_path / "site", tmp_path / "src"
+    # built from a copy: setuptools leaves build/ and *.egg-info in the tree it builds
+    shutil.copytree(EXAMPLE, source, ignore=shutil.ignore_patterns(
+        "build", "*.egg-info", "__pycache__", "golden"))
+    isolation = [] if importlib.util.find_spec("wheel") is None else ["--no-build-isolation"]
+    done = subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "--quiet",
+                           "--disable-pip-version-check", *isolation, "--target", str(target),
+                           str(source)], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    monkeypatch.syspath_prepend(str(target))
+    monkeypatch.delitem(sys.modules, MODULE, raising=False)
+    monkeypatch.delenv("FISCALHUB_DISABLED_PLUGINS", raising=False)
+    plugins._host_for.cache_clear()
+    yield target
+    plugins._host_for.cache_clear()
+
+
+def test_pip_install_then_the_entry_point_loads_it_and_it_is_listed(pip_installed):
+    pm = plugins.make_plugin_manager(disabled=[])
+    found = c.connectors(plugins.PluginHost(pm))
+    assert found["example"].__module__ == MODULE
+    assert str(pip_installed) in sys.modules[MODULE].__file__        # the installed copy
+    listed = next(p for p in plugins.list_plugins(pm) if p["name"] == "example")
+    assert listed == {"name": "example", "builtin": False,
+                      "package": "fiscalhub-example-connector", "version": "0.1.0",
+                      "hooks": ["fiscalhub_register_connectors"]}
+
+
+@pytest.fixture
+def example(tmp_path, monkeypatch):
+    fake_install(tmp_path, monkeypatch)
+    yield c.connectors(plugins.PluginHost(plugins.make_plugin_manager(disabled=[])))["example"]
+    plugins._host_for.cache_clear()
+
+
+def test_the_name_is_the_entry_points_and_the_settings_example_loads(example):
+    assert example.name == "example" and example.version == "0.1.0"
+    settings = example.load_settings(example.settings_example)
+    assert example.masked_settings(settings)["secret"] == "********"
+    assert set(example.secret_settings) <= set(example.settings_schema().fields)
+
+
+def test_verify_rejects_a_tampered_or_unsigned_request(example):
+    connector = example.from_settings(json.loads((GOLDEN / "settings.json").read_text()))
+    doc = json.loads((GOLDEN / "closed_bill.request.json").read_text())
+    connector.verify(c.InboundRequest.from_json(doc))
+    for headers in ({"X-TinyPOS-Secret": "tinypos-example-secreT"}, {}):
+        with pytest.raises(c.VerificationFailed):
+            connector.verify(c.InboundRequest.from_json(dict(doc, headers=headers)))
+
+
+def test_translate_is_pure_the_event_is_not_changed(example):
+    connector = example.from_settings(example.settings_example)
+    doc = json.loads((GOLDEN / "closed_bill.request.json").read_text())
+    [event] = connector.parse(c.InboundRequest.from_json(doc))
+    before = json.dumps(event.to_json(), sort_keys=True)
+    first, second = connector.translate(event), connector.translate(event)
+    assert first == second and c.check_intents(first) == first
+    assert json.dumps(event.to_json(), sort_keys=True) == before
+    assert event.occurred_at.isoformat() == "2026-11-20T21:14:03+03:00"
