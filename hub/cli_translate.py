@@ -36,34 +36,6 @@ def _read_json(path: str, what: str):
         _fail(f"the {what} file {path} is not JSON: {exc}")
 
 
-def run_translate(connector_cls, settings: dict, event_doc: dict,
-                  skip_verify: bool = False) -> dict:
-    """The whole dry run, as data. Raises ValidationError (settings), VerificationFailed,
-    TranslationError."""
-    from hub.connectors import (InboundRequest, SourceEvent, TranslationError, check_intents,
-                                intents_to_json)
-    connector = connector_cls(connector_cls.load_settings(settings))
-    if isinstance(event_doc, dict) and "event" in event_doc:
-        try:
-            events = [SourceEvent.from_json(event_doc["event"])]
-        except (KeyError, TypeError, ValueError) as exc:
-            raise TranslationError(f"the event is malformed: {exc!r}") from None
-    else:
-        request = InboundRequest.from_json(event_doc)
-        if not skip_verify:
-            connector.verify(request)
-        events = connector.parse(request)
-    out = []
-    for event in events:
-        try:
-            intents = check_intents(connector.translate(event))
-        except TranslationError as exc:
-            raise TranslationError(f"event {event.event_id}: {exc.reason}", exc.errors) from None
-        out.append({"event_id": event.event_id, "type": event.type,
-                    "intents": intents_to_json(intents)})
-    return {"connector": connector_cls.name, "events": out}
-
-
 @click.command("translate")
 @click.option("--connector", "connector_name", required=True, help="The connector's name.")
 @click.option("--settings", "settings_file", required=True,
@@ -86,6 +58,7 @@ def translate(connector_name, settings_file, skip_verify, event_file) -> None:
     event_doc = _read_json(event_file, "event")
     if not isinstance(settings, dict) or not isinstance(event_doc, dict):
         _fail("the settings and event files must each hold a JSON object")
+    from hub.connector_kit import run_translate
     try:
         result = run_translate(found[connector_name], settings, event_doc, skip_verify)
     except ValidationError as exc:
