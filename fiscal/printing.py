@@ -31,6 +31,7 @@ from sqlalchemy import select
 from fiscal.drivers.base import (FiscalDocument, NeedsOperator, NotPrinted,
                                  RegisterDriver, RegisterError, RegisterOffline, RegisterStatus)
 from fiscal import reconciliation as rec
+from fiscal.job_dispatch import execute
 from fiscal.ledger import jobs as ledger_jobs
 from fiscal.ledger import registers as ledger_registers
 from fiscal.ledger.db import Ledger
@@ -185,7 +186,7 @@ class PrintService:
         try:
             if open_shift_first:
                 driver.open_shift(cashier)
-            doc = self._execute(driver, kind, body, reg)
+            doc = execute(driver, kind, body, bool((reg.settings or {}).get("paperless")))
         except (NeedsOperator, NotPrinted) as exc:
             if isinstance(exc, RegisterOffline):
                 return self._reconcile_or_wait(job, reg, driver, exc)
@@ -195,34 +196,6 @@ class PrintService:
             log.warning("job %s: %s after sending; reconciling", job.id, exc)
             return self._reconcile_or_wait(job, reg, driver, exc)
         return self._printed(job, doc, reg, driver, "printed")
-
-    def _execute(self, driver: RegisterDriver, kind: JobKind, body: dict,
-                 reg: Register) -> FiscalDocument | dict | None:
-        cashier = body.get("cashier")
-        if kind == JobKind.RECEIPT:
-            receipt = dict(body["receipt"])
-            receipt["paperless"] = bool(receipt.get("paperless")
-                                        or reg.settings.get("paperless"))
-            return driver.receipt(receipt, cashier)
-        if kind == JobKind.CORRECTION:
-            return driver.correction(body["correction"], cashier)
-        if kind == JobKind.OPEN_SHIFT:
-            return driver.open_shift(cashier)
-        if kind == JobKind.CLOSE_SHIFT:
-            return driver.close_shift(cashier)
-        if kind == JobKind.CASH_IN:
-            return driver.cash_in(body["amount"], cashier)
-        if kind == JobKind.CASH_OUT:
-            return driver.cash_out(body["amount"], cashier)
-        if kind == JobKind.X_REPORT:
-            driver.x_report()
-        elif kind == JobKind.CANCEL_RECEIPT:
-            driver.cancel_receipt()
-        elif kind == JobKind.REPRINT_LAST:
-            driver.reprint_last()
-        elif kind == JobKind.CUT:
-            driver.cut()
-        return {"status": driver.status().as_dict()}
 
     # reconciliation --------------------------------------------------------------------------
     def _reconcile_or_wait(self, job, reg, driver, exc) -> Outcome:

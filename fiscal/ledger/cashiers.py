@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from fiscal.ledger import audit
 from fiscal.ledger.models import Cashier, CashierRegister, Register, utcnow
-from fiscal.ledger.tenancy import owned
+from fiscal.ledger.tenancy import not_live_registers, owned
 
 NAME_MAX = 64                   # FFD tag 1021
 _INN = re.compile(r"^[0-9]{12}$")  # FFD tag 1203: a person's INN, 12 ASCII digits
@@ -52,12 +52,7 @@ def _valid_inn(inn: str | None) -> str | None:
 
 def _valid_registers(session: Session, account_id: str, register_ids) -> list[str]:
     ids = list(dict.fromkeys(register_ids or ()))
-    if not ids:
-        return []
-    found = set(session.scalars(select(Register.id).where(
-        Register.id.in_(ids), Register.account_id == account_id,
-        Register.removed_at.is_(None))))
-    missing = [r for r in ids if r not in found]
+    missing = not_live_registers(session, account_id, ids)
     if missing:
         raise CashierRefused("invalid", f"not registers of this account: {', '.join(missing)}",
                              "register_ids")

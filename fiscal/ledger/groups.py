@@ -13,8 +13,8 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from fiscal.ledger import audit
-from fiscal.ledger.models import Register, RegisterGroup, RegisterGroupMember, utcnow
-from fiscal.ledger.tenancy import owned
+from fiscal.ledger.models import RegisterGroup, RegisterGroupMember, utcnow
+from fiscal.ledger.tenancy import not_live_registers, owned
 
 NAME_MAX = 200
 _KEEP = object()
@@ -40,12 +40,7 @@ def _valid_members(session: Session, account_id: str, register_ids) -> list[str]
     twice = sorted({r for r in ids if ids.count(r) > 1})
     if twice:
         raise GroupRefused(f"listed more than once: {', '.join(twice)}", "register_ids")
-    if not ids:
-        return []
-    found = set(session.scalars(select(Register.id).where(
-        Register.id.in_(ids), Register.account_id == account_id,
-        Register.removed_at.is_(None))))
-    missing = [r for r in ids if r not in found]
+    missing = not_live_registers(session, account_id, ids)
     if missing:
         raise GroupRefused(f"not registers of this account (or removed): {', '.join(missing)}",
                            "register_ids")

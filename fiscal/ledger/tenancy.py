@@ -3,7 +3,10 @@ from __future__ import annotations
 
 from typing import TypeVar
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
+
+from fiscal.ledger.models import Register
 
 T = TypeVar("T")
 
@@ -17,3 +20,14 @@ def owned(session: Session, model: type[T], account_id: str, row_id: str) -> T |
     if getattr(row, "deleted_at", None) is not None:
         return None
     return row
+
+
+def not_live_registers(session: Session, account_id: str, register_ids: list[str]) -> list[str]:
+    """Those of ``register_ids`` that are not live (unremoved) registers of ``account_id``, in
+    their order: another account's register is named exactly like a missing one."""
+    if not register_ids:
+        return []
+    found = set(session.scalars(select(Register.id).where(
+        Register.id.in_(register_ids), Register.account_id == account_id,
+        Register.removed_at.is_(None))))
+    return [r for r in register_ids if r not in found]

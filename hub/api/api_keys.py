@@ -15,7 +15,7 @@ from marshmallow import RAISE, Schema, fields, validate
 from fiscal.ledger import accounts
 from fiscal.ledger.models import ApiKey
 from hub.api.auth import ledger, requires
-from hub.api.errors import ApiError, invalid
+from hub.api.errors import ApiError
 from hub.api.parsing import Blueprint
 from hub.api.schemas import ErrorSchema, timestamp
 
@@ -101,10 +101,7 @@ def create_api_key(body: dict):
     have as many keys as it wants (one per system that calls the API is easiest to revoke).
     """
     with ledger().session() as s:
-        try:
-            row, key = accounts.create_api_key(s, g.account_id, body["name"], actor=g.actor)
-        except accounts.KeyRefused as exc:
-            raise invalid({exc.field or "_schema": [exc.message]})
+        row, key = accounts.create_api_key(s, g.account_id, body["name"], actor=g.actor)
         return {**key_json(row, g.actor), "key": key}, 201
 
 

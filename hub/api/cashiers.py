@@ -15,7 +15,7 @@ from marshmallow import RAISE, Schema, fields, validate
 from fiscal.ledger import cashiers as ledger_cashiers
 from fiscal.ledger.models import Cashier
 from hub.api.auth import ledger, requires
-from hub.api.errors import ApiError, invalid
+from hub.api.errors import ApiError
 from hub.api.parsing import Blueprint
 from hub.api.schemas import ErrorSchema, timestamp
 
@@ -91,10 +91,6 @@ def _cashier_or_404(s, cashier_id: str) -> Cashier:
     return cashier
 
 
-def _refused(exc: ledger_cashiers.CashierRefused) -> ApiError:
-    return invalid({exc.field or "_schema": [exc.message]})
-
-
 @bp.route("/cashiers", methods=["GET"])
 @requires(bp, "read")
 @bp.alt_response(200, schema=CashierListSchema, success=True, description="The cashiers")
@@ -115,10 +111,7 @@ def list_cashiers():
 def create_cashier(body: dict):
     """Add a cashier"""
     with ledger().session() as s:
-        try:
-            cashier = ledger_cashiers.create_cashier(s, g.account_id, actor=g.actor, **body)
-        except ledger_cashiers.CashierRefused as exc:
-            raise _refused(exc)
+        cashier = ledger_cashiers.create_cashier(s, g.account_id, actor=g.actor, **body)
         answer = cashier_json(s, cashier)
     return answer, 201, {"Location": url_for("cashiers.get_cashier", cashier_id=answer["id"])}
 
@@ -149,10 +142,7 @@ def edit_cashier(body: dict, cashier_id: str):
     """
     with ledger().session() as s:
         cashier = _cashier_or_404(s, cashier_id)
-        try:
-            ledger_cashiers.edit_cashier(s, cashier, actor=g.actor, **body)
-        except ledger_cashiers.CashierRefused as exc:
-            raise _refused(exc)
+        ledger_cashiers.edit_cashier(s, cashier, actor=g.actor, **body)
         return cashier_json(s, cashier)
 
 

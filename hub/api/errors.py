@@ -110,3 +110,5 @@ def install(app: Flask) -> None:
     app.register_error_handler(ApiError, handle_api_error)
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(Exception, _internal_error)
+    from hub.api import refusals
+    refusals.install(app)

@@ -13,7 +13,7 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate
 from fiscal.ledger import groups as ledger_groups
 from fiscal.ledger.models import RegisterGroup
 from hub.api.auth import ledger, requires
-from hub.api.errors import ApiError, invalid
+from hub.api.errors import ApiError
 from hub.api.parsing import Blueprint
 from hub.api.schemas import ErrorSchema, timestamp
 
@@ -82,10 +82,6 @@ def _group_or_404(s, group_id: str) -> RegisterGroup:
     return group
 
 
-def _refused(exc: ledger_groups.GroupRefused) -> ApiError:
-    return invalid({exc.field: [exc.message]})
-
-
 @bp.route("/register-groups", methods=["GET"])
 @requires(bp, "read")
 @bp.alt_response(200, schema=GroupListSchema, success=True, description="The groups")
@@ -108,12 +104,9 @@ def list_groups():
 def create_group(body: dict):
     """Add a register group"""
     with ledger().session() as s:
-        try:
-            group = ledger_groups.create_group(s, g.account_id, name=body["name"],
-                                               register_ids=body["register_ids"],
-                                               actor=g.actor)
-        except ledger_groups.GroupRefused as exc:
-            raise _refused(exc)
+        group = ledger_groups.create_group(s, g.account_id, name=body["name"],
+                                           register_ids=body["register_ids"],
+                                           actor=g.actor)
         answer = group_json(s, group)
     return answer, 201, {"Location": url_for("groups.get_group", group_id=answer["id"])}
 
@@ -143,10 +136,7 @@ def edit_group(body: dict, group_id: str):
     """
     with ledger().session() as s:
         group = _group_or_404(s, group_id)
-        try:
-            ledger_groups.edit_group(s, group, actor=g.actor, **body)
-        except ledger_groups.GroupRefused as exc:
-            raise _refused(exc)
+        ledger_groups.edit_group(s, group, actor=g.actor, **body)
         return group_json(s, group)
 
 

@@ -159,12 +159,6 @@ def register_or_404(s, register_id: str) -> Register:
     return reg
 
 
-def refused(exc: ledger_registers.RegisterRefused) -> ApiError:
-    if exc.code == "register_removed":
-        return ApiError(409, "register_removed", exc.message)
-    return invalid({exc.field or "_schema": [exc.message]})
-
-
 def _answer(s, reg: Register) -> dict:
     pending = ledger_registers.pending_counts(s, [reg.id]).get(reg.id, 0)
     return register_json(reg, pending)
@@ -187,12 +181,9 @@ def add_register(body: dict):
     factory serial number.
     """
     with ledger().session() as s:
-        try:
-            reg = ledger_registers.create_register(
-                s, g.account_id, name=body["name"], driver=body["driver"], url=body["url"],
-                settings=body.get("settings"), actor=g.actor)
-        except ledger_registers.RegisterRefused as exc:
-            raise refused(exc)
+        reg = ledger_registers.create_register(
+            s, g.account_id, name=body["name"], driver=body["driver"], url=body["url"],
+            settings=body.get("settings"), actor=g.actor)
         answer = _answer(s, reg)
     return answer, 201, {"Location": url_for("registers.get_register", register_id=answer["id"])}
 
@@ -248,14 +239,11 @@ def edit_register(body: dict, register_id: str):
     with ledger().session() as s:
         reg = register_or_404(s, register_id)
         changes = {k: body[k] for k in ("name", "url") if k in body}
-        try:
-            ledger_registers.check_usable(reg)
-            if "url" in body and (problem := url_problem(reg.driver, body["url"])):
-                raise invalid({"url": [problem]})
-            ledger_registers.edit_register(s, reg, actor=g.actor,
-                                           settings=body.get("settings"), **changes)
-        except ledger_registers.RegisterRefused as exc:
-            raise refused(exc)
+        ledger_registers.check_usable(reg)
+        if "url" in body and (problem := url_problem(reg.driver, body["url"])):
+            raise invalid({"url": [problem]})
+        ledger_registers.edit_register(s, reg, actor=g.actor,
+                                       settings=body.get("settings"), **changes)
         return _answer(s, reg)
 
 
@@ -273,10 +261,7 @@ def suspend_register(register_id: str):
     """
     with ledger().session() as s:
         reg = register_or_404(s, register_id)
-        try:
-            ledger_registers.suspend_register(s, reg, actor=g.actor)
-        except ledger_registers.RegisterRefused as exc:
-            raise refused(exc)
+        ledger_registers.suspend_register(s, reg, actor=g.actor)
         return _answer(s, reg)
 
 
@@ -293,10 +278,7 @@ def activate_register(register_id: str):
     """
     with ledger().session() as s:
         reg = register_or_404(s, register_id)
-        try:
-            released = ledger_registers.activate_register(s, reg, actor=g.actor)
-        except ledger_registers.RegisterRefused as exc:
-            raise refused(exc)
+        released = ledger_registers.activate_register(s, reg, actor=g.actor)
         return {"register": _answer(s, s.get(Register, register_id)),
                 "jobs_released": released}
 
@@ -318,8 +300,5 @@ def remove_register(register_id: str):
     """
     with ledger().session() as s:
         reg = register_or_404(s, register_id)
-        try:
-            counts = ledger_registers.remove_register(s, reg, actor=g.actor)
-        except ledger_registers.RegisterRefused as exc:
-            raise refused(exc)
+        counts = ledger_registers.remove_register(s, reg, actor=g.actor)
         return {"register": _answer(s, s.get(Register, register_id)), **counts}

@@ -82,18 +82,6 @@ def _me(s, principal, user: User | None) -> dict:
                                      if principal.via == "session" else None)}
 
 
-def refused(exc) -> ApiError:
-    """A ledger refusal about a user as a 4xx: 409 for a taken login or the last owner, 422
-    naming the field otherwise."""
-    if exc.code in ("login_taken", "last_owner"):
-        return ApiError(409, exc.code, exc.message, {exc.field: [exc.message]}
-                        if exc.field else None)
-    if exc.code == "gone":
-        return ApiError(404, "not_found", exc.message)
-    return ApiError(422, exc.code if exc.code != "invalid" else "validation_failed",
-                    exc.message, {exc.field or "_schema": [exc.message]})
-
-
 @bp.route("/session", methods=["POST"])
 @bp.arguments(LoginSchema, example={"login": "anna.petrova", "password": "correct horse"})
 @bp.alt_response(200, schema=MeSchema, success=True, description="Logged in: the "
@@ -186,10 +174,7 @@ def edit_me(body: dict):
     """
     with ledger().session() as s:
         user = _own_user(s)
-        try:
-            ledger_users.edit_user(s, user, actor=g.actor, **body)
-        except ledger_users.UserRefused as exc:
-            raise refused(exc)
+        ledger_users.edit_user(s, user, actor=g.actor, **body)
         return user_json(user)
 
 
@@ -208,10 +193,7 @@ def change_password(body: dict):
         user = _own_user(s)
         if not ledger_users.check_password(user, body["current_password"]):
             raise invalid({"current_password": ["This is not your current password"]})
-        try:
-            ledger_users.set_password(s, user, body["new_password"], actor=g.actor)
-        except ledger_users.UserRefused as exc:
-            raise refused(exc)
+        ledger_users.set_password(s, user, body["new_password"], actor=g.actor)
         ledger_sessions.end_user_sessions(s, user.id, ledger_sessions.LOGGED_OUT,
                                           keep_token=request.cookies.get(SESSION_COOKIE))
     return "", 204

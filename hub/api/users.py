@@ -20,7 +20,6 @@ from hub.api.auth import forbidden, ledger, requires
 from hub.api.errors import ApiError
 from hub.api.parsing import Blueprint
 from hub.api.schemas import ErrorSchema, StrictBoolean
-from hub.api.session_views import refused
 from hub.api.user_schemas import UserSchema, user_json
 from hub.roles import ROLES, can_manage_user
 
@@ -158,10 +157,7 @@ def create_user(body: dict):
     """
     _may_manage(body["role"])
     with ledger().session() as s:
-        try:
-            user, otp = ledger_users.create_user(s, g.account_id, actor=g.actor, **body)
-        except ledger_users.UserRefused as exc:
-            raise refused(exc)
+        user, otp = ledger_users.create_user(s, g.account_id, actor=g.actor, **body)
         out = {**user_json(user), "one_time_password": otp}
     return out, 201, {"Location": url_for("users.get_user", user_id=out["id"])}
 
@@ -193,10 +189,7 @@ def edit_user(body: dict, user_id: str):
     with ledger().session() as s:
         user = _user_or_404(s, user_id)
         _may_manage(user.role, body.get("role"))
-        try:
-            ledger_users.edit_user(s, user, actor=g.actor, **body)
-        except ledger_users.UserRefused as exc:
-            raise refused(exc)
+        ledger_users.edit_user(s, user, actor=g.actor, **body)
         return user_json(user)
 
 
@@ -215,10 +208,7 @@ def delete_user(user_id: str):
         user = _user_or_404(s, user_id)
         _may_manage(user.role)
         _not_own(user, "delete")
-        try:
-            ledger_users.delete_user(s, user, actor=g.actor)
-        except ledger_users.UserRefused as exc:
-            raise refused(exc)
+        ledger_users.delete_user(s, user, actor=g.actor)
     return "", 204
 
 
@@ -238,10 +228,7 @@ def block_user(user_id: str):
         user = _user_or_404(s, user_id)
         _may_manage(user.role)
         _not_own(user, "block")
-        try:
-            ledger_users.block_user(s, user, actor=g.actor)
-        except ledger_users.UserRefused as exc:
-            raise refused(exc)
+        ledger_users.block_user(s, user, actor=g.actor)
         return user_json(user)
 
 
@@ -288,10 +275,7 @@ def set_password(body: dict, user_id: str):
         password = body.get("password")
         if password is None:
             password = otp = passwords.one_time_password()
-        try:
-            ledger_users.set_password(s, user, password, actor=g.actor,
-                                      must_change=body["must_change_password"])
-        except ledger_users.UserRefused as exc:
-            raise refused(exc)
+        ledger_users.set_password(s, user, password, actor=g.actor,
+                                  must_change=body["must_change_password"])
         ledger_sessions.end_user_sessions(s, user.id, PASSWORD_RESET)
         return {**user_json(user), "one_time_password": otp}
