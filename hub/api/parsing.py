@@ -12,7 +12,7 @@ from decimal import Decimal
 import flask_smorest
 from flask import current_app, request
 from flask.json.provider import DefaultJSONProvider
-from marshmallow import fields
+from marshmallow import fields, missing
 from webargs.flaskparser import FlaskParser
 
 from hub.api.errors import ApiError, invalid
@@ -109,6 +109,16 @@ class ApiParser(FlaskParser):
         return out
 
 
+class OptionalBodyParser(ApiParser):
+    """:class:`ApiParser` for actions whose body is optional: no body at all reads as none; a
+    body that is there must be a JSON object (whitespace alone is not)."""
+
+    def _raw_load_json(self, req):
+        if not req.get_data(cache=True):
+            return missing
+        return super()._raw_load_json(req)
+
+
 parser = ApiParser()
 
 
@@ -129,3 +139,9 @@ class Blueprint(flask_smorest.Blueprint):
             wrapper._apidoc["arguments"]["responses"].setdefault(400, "BAD_REQUEST")
             return wrapper
         return decorator
+
+
+class OptionalBodyBlueprint(Blueprint):
+    """A Blueprint for actions whose JSON body may be left out (:class:`OptionalBodyParser`)."""
+
+    ARGUMENTS_PARSER = OptionalBodyParser()

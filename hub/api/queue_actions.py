@@ -8,7 +8,7 @@ state it is in now, and changes nothing.
 from __future__ import annotations
 
 from flask import g, url_for
-from marshmallow import RAISE, ValidationError, missing
+from marshmallow import RAISE, ValidationError
 
 from fiscal.ledger import audit
 from fiscal.ledger import jobs as ledger_jobs
@@ -24,7 +24,7 @@ from hub.api.job_corrections import corrected
 from hub.api.job_details import is_refundable, job_details, owned_job
 from hub.api.job_intake import accept_job, refunded_receipts
 from hub.api.job_views import JobFilterArgs, count_jobs, job_json
-from hub.api.parsing import ApiParser, Blueprint
+from hub.api.parsing import OptionalBodyBlueprint
 from hub.api.queue_schemas import (CancelledSchema, CancelTasksSchema, JobCountsSchema,
                                    JobDetailsSchema, RefundRequestSchema, RepeatSchema)
 from hub.api.schemas import ErrorSchema, JobRecordSchema
@@ -33,23 +33,9 @@ REPEATABLE = (JobState.FAILED, JobState.NEEDS_ATTENTION)
 LOCATION = {"Location": {"description": "The new job's URL", "schema": {"type": "string"}}}
 
 
-class OptionalBodyParser(ApiParser):
-    """The API's parser, reading an empty body as ``{}`` (the actions' bodies are optional);
-    a body that is there must still be a JSON object."""
-
-    def _raw_load_json(self, req):
-        if not req.get_data(cache=True).strip():
-            return missing
-        return super()._raw_load_json(req)
-
-
-class ActionsBlueprint(Blueprint):
-    ARGUMENTS_PARSER = OptionalBodyParser()
-
-
-bp = ActionsBlueprint("queue_actions", __name__, url_prefix="/api/v1",
-                      description="Print-queue actions: counts, repeat, refund receipt, "
-                                  "cancel tasks")
+bp = OptionalBodyBlueprint("queue_actions", __name__, url_prefix="/api/v1",
+                           description="Print-queue actions: counts, repeat, refund receipt, "
+                                       "cancel tasks")
 
 MALFORMED = "The body is not JSON, or not a JSON object"
 

@@ -13,7 +13,7 @@ one too (409 ``register_removed``). Another account's register answers 404.
 from __future__ import annotations
 
 from flask import g, url_for
-from marshmallow import RAISE, Schema, ValidationError, fields, missing
+from marshmallow import RAISE, Schema, ValidationError, fields
 from sqlalchemy import select
 
 from fiscal.ledger.jobs import find_by_key
@@ -26,27 +26,13 @@ from hub.api.errors import ApiError, invalid
 from hub.api.job_intake import accept_job
 from hub.api.job_views import job_json
 from hub.api.jobs import LOCATION, IdempotencyHeaders
-from hub.api.parsing import ApiParser, Blueprint
+from hub.api.parsing import OptionalBodyBlueprint
 from hub.api.registers import register_or_404
 from hub.api.schemas import ErrorSchema, JobRecordSchema
 
 
-class _OptionalBodyParser(ApiParser):
-    """A service action may be posted with no body at all (no cashier to name); a body that
-    is there must be a JSON object (whitespace alone is not)."""
-
-    def _raw_load_json(self, req):
-        if not req.get_data(cache=True):
-            return missing
-        return super()._raw_load_json(req)
-
-
-class _ServiceBlueprint(Blueprint):
-    ARGUMENTS_PARSER = _OptionalBodyParser()
-
-
-bp = _ServiceBlueprint("register_service", __name__, url_prefix="/api/v1",
-                       description="Register service actions, each enqueued as a job")
+bp = OptionalBodyBlueprint("register_service", __name__, url_prefix="/api/v1",
+                             description="Register service actions, each enqueued as a job")
 
 # A second one of these while the first still waits is a double click, not an intention.
 ONCE_AT_A_TIME = (JobKind.OPEN_SHIFT, JobKind.CLOSE_SHIFT)
