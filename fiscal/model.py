@@ -41,6 +41,22 @@ class JobState(StrEnum):
     CANCELLED = "cancelled"
 
 
+class PostingState(StrEnum):
+    """A posting to a source system (fiscal.ledger.postings has the state machine)."""
+    PENDING = "pending"
+    SENDING = "sending"
+    POSTED = "posted"
+    FAILED = "failed"
+    NEEDS_ATTENTION = "needs_attention"
+    CANCELLED = "cancelled"
+
+
+class EventState(StrEnum):
+    """A stored source event: translated into jobs and postings, or kept with the reason."""
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+
+
 class Operation(StrEnum):
     """FFD tag 1054, признак расчёта."""
     SELL = "sell"

@@ -10,10 +10,6 @@ does I/O. Optional work that talks to the source system receives an injected ``h
 """
 from __future__ import annotations
 
-import base64
-import binascii
-import hashlib
-import hmac
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from decimal import Decimal
@@ -21,15 +17,19 @@ from typing import Any, ClassVar, Iterable
 
 from marshmallow import Schema, ValidationError
 
+# The verification helpers live in hub.verification; connectors import them from here.
+from hub.verification import (VerificationFailed, sign_hmac, verify_basic,  # noqa: F401
+                              verify_hmac, verify_query_key, verify_shared_secret)
+__all__ = ["Connector", "ConnectorRoute", "FiscalJobIntent", "InboundRequest", "Intent",
+           "NotSupported", "PostingIntent", "PostingNotDelivered", "PostingRefused",
+           "SourceEvent", "TranslationError", "VerificationFailed", "check_intents",
+           "connectors", "intents_to_json", "sign_hmac", "verify_basic", "verify_hmac",
+           "verify_query_key", "verify_shared_secret"]
+
 PLACEHOLDER_REGISTER = "__routed_by_hub__"
-
-
-class VerificationFailed(Exception):
-    """An inbound request is not authentic (the hub answers 401 and stores nothing)."""
-
-    def __init__(self, reason: str):
-        super().__init__(reason)
-        self.reason = reason
+# An intent's key; the hub stores "<connection id>:<key>" (128 characters at most), so two
+# connections of one account never collide.
+MAX_KEY = 90
 
 
 class TranslationError(Exception):
@@ -43,6 +43,39 @@ class TranslationError(Exception):
 
 class NotSupported(Exception):
     """The connector does not offer this optional feature."""
+
+
+class PostingRefused(Exception):
+    """Raised by :meth:`Connector.send_posting`: the target answered and refused the posting
+    (a closed folio, an unknown room) — it surely did not arrive. The posting is ``failed``
+    with ``reason``; an operator repeats it once the cause is fixed."""
+
+    def __init__(self, reason: str, details: dict | None = None):
+        super().__init__(reason)
+        self.reason, self.details = reason, details or {}
+
+
+class PostingNotDelivered(Exception):
+    """Raised by :meth:`Connector.send_posting`: the posting surely did not reach the target
+    (refused before it was read: a rate limit, a 503, no connection). It is tried again after
+    a backoff. Any *other* exception is ambiguous: it may have arrived."""
+
+    def __init__(self, reason: str, retry_after: float | None = None):
+        super().__init__(reason)
+        self.reason, self.retry_after = reason, retry_after
+
+
+@dataclass(frozen=True)
+class ConnectorRoute:
+    """An endpoint the source system calls synchronously, served at
+    ``/hooks/<connection id><rule>`` for each connection (e.g. ``/search``). The hub loads
+    the connection, runs :meth:`Connector.verify` on the request, then calls the connector's
+    method named ``view`` as ``view(request, context)`` (a :class:`hub.intake.RouteContext`);
+    it returns ``(status, body dict)``."""
+
+    rule: str
+    view: str
+    methods: tuple[str, ...] = ("POST",)
 
 
 # -- data ------------------------------------------------------------------------------------
@@ -175,8 +208,8 @@ def check_intents(intents: Any) -> list[Intent]:
             raise TranslationError(f"{where} is a {type(intent).__name__}, "
                                    "not a FiscalJobIntent or PostingIntent")
         key = intent.idempotency_key
-        if not isinstance(key, str) or not 1 <= len(key) <= 128:
-            raise TranslationError(f"{where}: idempotency_key must be a string of 1-128 "
+        if not isinstance(key, str) or not 1 <= len(key) <= MAX_KEY:
+            raise TranslationError(f"{where}: idempotency_key must be a string of 1-{MAX_KEY} "
                                    "characters")
         if key in keys:
             raise TranslationError(f"{where}: idempotency_key {key!r} is used twice")
@@ -200,91 +233,6 @@ def check_intents(intents: Any) -> list[Intent]:
     return list(intents)
 
 
-# -- verification helpers --------------------------------------------------------------------
-
-def _same(given: str | bytes | None, expected: str | bytes) -> bool:
-    """Constant-time comparison (no early exit on the first differing byte)."""
-    if given is None:
-        return False
-    a = given.encode("utf-8") if isinstance(given, str) else given
-    b = expected.encode("utf-8") if isinstance(expected, str) else expected
-    return hmac.compare_digest(a, b)
-
-
-def verify_shared_secret(request: InboundRequest, header: str, secret: str) -> None:
-    """The request carries ``secret`` in ``header``."""
-    if not secret:
-        raise VerificationFailed("no secret is configured")
-    value = request.header(header)
-    if value is None:
-        raise VerificationFailed(f"missing {header} header")
-    if not _same(value, secret):
-        raise VerificationFailed(f"wrong {header}")
-
-
-def verify_basic(request: InboundRequest, username: str, password: str) -> None:
-    """HTTP Basic authentication with ``username`` and ``password``."""
-    value = request.header("Authorization") or ""
-    scheme, _, encoded = value.partition(" ")
-    if scheme.lower() != "basic" or not encoded:
-        raise VerificationFailed("missing Basic authorization")
-    try:
-        user, sep, pwd = base64.b64decode(encoded.strip(), validate=True).decode().partition(":")
-    except (binascii.Error, UnicodeDecodeError):
-        raise VerificationFailed("malformed Basic authorization") from None
-    # both compared every time, so the timing does not tell which one was wrong
-    ok_user, ok_pwd = _same(user, username), _same(pwd, password)
-    if not (sep and ok_user and ok_pwd):
-        raise VerificationFailed("wrong username or password")
-
-
-def verify_query_key(request: InboundRequest, param: str, key: str) -> None:
-    """An API key in the query string (``?param=key``)."""
-    if not key:
-        raise VerificationFailed("no key is configured")
-    value = request.query.get(param)
-    if value is None:
-        raise VerificationFailed(f"missing {param} query parameter")
-    if not _same(value, key):
-        raise VerificationFailed(f"wrong {param}")
-
-
-def sign_hmac(secret: str | bytes, timestamp: int | str, body: bytes) -> str:
-    """The hex HMAC-SHA256 of ``"<timestamp>." + body`` — what :func:`verify_hmac` checks."""
-    key = secret.encode("utf-8") if isinstance(secret, str) else secret
-    return hmac.new(key, str(timestamp).encode("ascii") + b"." + body,
-                    hashlib.sha256).hexdigest()
-
-
-def verify_hmac(request: InboundRequest, secret: str | bytes, signature_header: str,
-                timestamp_header: str, window_seconds: int = 300,
-                now: datetime | float | None = None) -> None:
-    """An HMAC-SHA256 signature of ``"<timestamp>." + body`` (hex, optionally prefixed
-    ``sha256=``) in ``signature_header``, with the Unix ``timestamp_header`` no further than
-    ``window_seconds`` from ``now`` (default: when the request was received) — so neither a
-    tampered body nor a replay of an old request passes."""
-    if not secret:
-        raise VerificationFailed("no secret is configured")
-    signature, stamp = request.header(signature_header), request.header(timestamp_header)
-    if not signature:
-        raise VerificationFailed(f"missing {signature_header} header")
-    if not stamp:
-        raise VerificationFailed(f"missing {timestamp_header} header")
-    try:
-        sent = int(stamp.strip())
-    except ValueError:
-        raise VerificationFailed(f"{timestamp_header} is not a Unix timestamp") from None
-    now = request.received_at if now is None else now
-    current = now.timestamp() if isinstance(now, datetime) else float(now)
-    if abs(current - sent) > window_seconds:
-        raise VerificationFailed(f"{timestamp_header} is outside the {window_seconds} s window")
-    given = signature.strip()
-    if given.lower().startswith("sha256="):
-        given = given[7:]
-    if not _same(given.lower(), sign_hmac(secret, stamp.strip(), request.body)):
-        raise VerificationFailed("signature does not match")
-
-
 # -- the contract ----------------------------------------------------------------------------
 
 class Connector:
@@ -297,6 +245,11 @@ class Connector:
     settings_schema: ClassVar[type[Schema]] = Schema
     secret_settings: ClassVar[tuple[str, ...]] = ()
     settings_example: ClassVar[dict] = {}
+    # True when the target recognises a posting sent twice (an idempotency key): an ambiguous
+    # failure is then simply tried again. Otherwise the hub asks posting_arrived first.
+    idempotent_postings: ClassVar[bool] = False
+    # Seconds between two polls, for connectors that poll.
+    poll_interval: ClassVar[int] = 60
 
     OPTIONAL = ("routes", "send_posting", "posting_arrived", "search", "poll", "end_of_day",
                 "health")
@@ -342,12 +295,14 @@ class Connector:
         raise NotImplementedError(f"{type(self).__name__}.translate")
 
     # the optional part
-    def routes(self) -> list:
-        """Flask blueprints the source system calls synchronously (``/connectors/<name>/``)."""
+    def routes(self) -> list[ConnectorRoute]:
+        """Endpoints the source system calls synchronously (:class:`ConnectorRoute`)."""
         return []
 
     def send_posting(self, posting: PostingIntent, http) -> dict:
-        """Send a posting; return what the source system answered (its reference)."""
+        """Send a posting; return what the source system answered (its reference). Raise
+        :class:`PostingRefused` when the target refused it and :class:`PostingNotDelivered`
+        when it surely did not arrive; anything else counts as "may have arrived"."""
         raise NotSupported(f"{self.name} does not send postings")
 
     def posting_arrived(self, posting: PostingIntent, http) -> bool | None:

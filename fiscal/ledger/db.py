@@ -7,6 +7,7 @@ per register write to the same file from different processes. Engines are cached
 from __future__ import annotations
 
 import fcntl
+import logging
 import os
 import threading
 from contextlib import contextmanager
@@ -18,6 +19,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+log = logging.getLogger(__name__)
 _engines: dict[tuple[int, str, bool], Engine] = {}
 # Threads of one process queue here for SQLite's write lock instead of polling for it with
 # SQLite's busy handler, whose growing sleeps starve the other processes' writers.
@@ -81,11 +83,24 @@ def dispose_engines(url: str) -> None:
         os.close(fd)
 
 
-class Ledger:
-    """A handle on one ledger database: ``with ledger.session() as s: ...`` commits on success."""
+JOB_CHANGES = "fiscalhub.job_changes"
 
-    def __init__(self, url: str):
+
+def note_job_change(session: Session, job_id: str, old: str | None, new: str) -> None:
+    """Remember a job's state change for the ledger's observers, told after the commit."""
+    session.info.setdefault(JOB_CHANGES, []).append((job_id, old, new))
+
+
+class Ledger:
+    """A handle on one ledger database: ``with ledger.session() as s: ...`` commits on success.
+
+    ``observers`` are called after each commit with the job state changes it made
+    (``[(job_id, old_state, new_state), …]``, see :func:`note_job_change`) — never for a
+    rolled-back change. An observer that raises is logged and does not undo anything."""
+
+    def __init__(self, url: str, observers: list | None = None):
         self.url = url
+        self.observers = list(observers or [])
         self._factories: dict[bool, sessionmaker] = {}
         self._pid = None
 
@@ -114,7 +129,17 @@ class Ledger:
                 s.rollback()
                 raise
             finally:
+                changes = s.info.pop(JOB_CHANGES, [])
                 s.close()
+        if changes:     # reached only after a commit: an exception skipped this line
+            self._tell(changes)
+
+    def _tell(self, changes: list[tuple]) -> None:
+        for observer in self.observers:
+            try:
+                observer(changes)
+            except Exception:
+                log.exception("a job state observer failed")
 
     @contextmanager
     def _writer(self, readonly: bool) -> Iterator[None]:

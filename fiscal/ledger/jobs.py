@@ -17,6 +17,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from fiscal.ledger.db import note_job_change
 from fiscal.ledger.models import Job, JobAttempt, JobEvent, Outbox, utcnow
 from fiscal.model import JobState
 from fiscal.states import StaleState, check_transition
@@ -56,7 +57,8 @@ def create_job(session: Session, *, account_id: str, register_id: str, job_json:
                operation: str | None = None, total=None, refund_of: str | None = None,
                register_group_id: str | None = None, source: dict | None = None,
                state: str = JobState.RECEIVED, cashier_id: str | None = None,
-               connection_id: str | None = None) -> tuple[Job, bool]:
+               connection_id: str | None = None,
+               source_event_id: str | None = None) -> tuple[Job, bool]:
     """Store a validated canonical job. Returns ``(job, created)``; a resubmission with the same
     idempotency key returns the first job and ``created=False`` without writing anything."""
     fingerprint = request_fingerprint(job_json)
@@ -70,7 +72,7 @@ def create_job(session: Session, *, account_id: str, register_id: str, job_json:
                   register_id=register_id, register_group_id=register_group_id, state=state,
                   payload=job_json, total=total, refund_of=refund_of, source=source,
                   created_by=actor, created_at=now, updated_at=now, cashier_id=cashier_id,
-                  connection_id=connection_id)
+                  connection_id=connection_id, source_event_id=source_event_id)
         try:
             with session.begin_nested():
                 session.add(job)
@@ -82,6 +84,7 @@ def create_job(session: Session, *, account_id: str, register_id: str, job_json:
         else:
             session.add(JobEvent(job_id=job.id, at=now, from_state=None, to_state=state,
                                  actor=actor, cause="accepted"))
+            note_job_change(session, job.id, None, state)
             if state == JobState.RECEIVED:
                 session.add(Outbox(topic="print", job_id=job.id, queue=queue_name(register_id),
                                    created_at=now))
@@ -108,6 +111,7 @@ def transition(session: Session, job_id: str, expected: str, new: str, *, actor:
     session.execute(insert(JobEvent).values(job_id=job_id, at=now, from_state=expected,
                                             to_state=new, actor=actor, cause=cause,
                                             details=details))
+    note_job_change(session, job_id, expected, new)
     session.expire_all()
 
 
@@ -207,6 +211,8 @@ def cancel_not_sent(session: Session, account_id: str, *, actor: str, cause: str
                 {"job_id": job_id, "at": now, "from_state": state,
                  "to_state": JobState.CANCELLED, "actor": actor, "cause": cause}
                 for job_id in ids])
+            for job_id in ids:
+                note_job_change(session, job_id, state, JobState.CANCELLED)
         cancelled += len(ids)
     session.expire_all()
     return cancelled

@@ -110,6 +110,9 @@ class Job(Base):
         Index("ix_jobs_account_connection_created", "account_id", "connection_id",
               "created_at", "id", sqlite_where=text("connection_id IS NOT NULL"),
               postgresql_where=text("connection_id IS NOT NULL")),
+        Index("ix_jobs_source_event", "source_event_id",
+              sqlite_where=text("source_event_id IS NOT NULL"),
+              postgresql_where=text("source_event_id IS NOT NULL")),
         Index("ix_jobs_state", "state"),
         Index("ix_jobs_register_state", "register_id", "state"),
     )
@@ -139,9 +142,11 @@ class Job(Base):
     # The account's cashier the receipt was printed for (required when the register's
     # universal cashier is off; see fiscal.ledger.cashiers.check_cashier_for).
     cashier_id: Mapped[str | None] = mapped_column(ForeignKey("cashiers.id"))
-    # The source connection (issue 5); indexed with the account for the print queue's
-    # connection filter. No foreign key yet: the connections table arrives with the plugin host.
+    # The source connection and the stored source event the job was translated from;
+    # indexed with the account for the print queue's connection filter. No foreign keys: a
+    # job outlives nothing it names, and SQLite cannot add them to an existing table.
     connection_id: Mapped[str | None] = mapped_column(String(36))
+    source_event_id: Mapped[str | None] = mapped_column(String(36))
 
 
 class JobAttempt(Base):
@@ -177,8 +182,9 @@ class Outbox(Base):
     """Work to hand to Redis, written in the same transaction as the job it concerns."""
     __tablename__ = "outbox"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    topic: Mapped[str] = mapped_column(String(32))          # "print"
-    job_id: Mapped[str] = mapped_column(ForeignKey("jobs.id"), index=True)
+    topic: Mapped[str] = mapped_column(String(32))          # "print" or "posting"
+    job_id: Mapped[str | None] = mapped_column(ForeignKey("jobs.id"), index=True)
+    posting_id: Mapped[str | None] = mapped_column(String(36))
     queue: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     dispatched_at: Mapped[datetime | None] = mapped_column(index=True)
@@ -247,3 +253,109 @@ class AuditEntry(Base):
     target_type: Mapped[str] = mapped_column(String(32))
     target_id: Mapped[str | None] = mapped_column(String(64))
     details: Mapped[dict[str, Any] | None]
+
+
+class Connection(Base):
+    """A connector configured for an account: its settings (validated by the connector's
+    schema; secrets included, never shown by the API), where its jobs print, and the time zone
+    and closing time of its business day."""
+    __tablename__ = "connections"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), index=True)
+    connector: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200))
+    settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    register_id: Mapped[str | None] = mapped_column(ForeignKey("registers.id"))
+    register_group_id: Mapped[str | None] = mapped_column(ForeignKey("register_groups.id"))
+    time_zone: Mapped[str] = mapped_column(String(64))
+    closing_time: Mapped[str] = mapped_column(String(5))        # "HH:MM", local
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_event_at: Mapped[datetime | None]
+    deleted_at: Mapped[datetime | None]
+
+
+class StoredEvent(Base):
+    """One event of a source system as the hub received it: the raw request, the parsed event,
+    and what became of it (``accepted`` with its jobs and postings, or ``rejected`` with the
+    reason). ``event_id`` is the source's own, unique per connection: a redelivery finds it."""
+    __tablename__ = "source_events"
+    __table_args__ = (
+        UniqueConstraint("connection_id", "event_id", name="uq_source_events_connection_event"),
+        Index("ix_source_events_connection_received", "connection_id", "received_at", "id"),
+    )
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"))
+    connection_id: Mapped[str] = mapped_column(ForeignKey("connections.id"))
+    event_id: Mapped[str] = mapped_column(String(200))
+    type: Mapped[str] = mapped_column(String(100))
+    state: Mapped[str] = mapped_column(String(16))             # accepted, rejected
+    request: Mapped[dict[str, Any] | None]       # method, path, headers, query, body
+    payload: Mapped[dict[str, Any] | None]       # the parsed SourceEvent (JSON form)
+    reason: Mapped[str | None] = mapped_column(Text)
+    errors: Mapped[dict[str, Any] | None]
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    processed_at: Mapped[datetime | None]
+    replays: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Posting(Base):
+    """Money the hub owes a source system (a room charge onto a folio, a tip, the day's
+    revenue), sent by the connection's posting worker (hub.postings)."""
+    __tablename__ = "postings"
+    __table_args__ = (
+        UniqueConstraint("connection_id", "idempotency_key", name="uq_postings_connection_key"),
+        Index("ix_postings_account_created", "account_id", "created_at", "id"),
+        Index("ix_postings_state", "state"),
+        Index("ix_postings_source_event", "source_event_id"),
+    )
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"))
+    connection_id: Mapped[str] = mapped_column(ForeignKey("connections.id"))
+    source_event_id: Mapped[str | None] = mapped_column(ForeignKey("source_events.id"))
+    idempotency_key: Mapped[str] = mapped_column(String(128))
+    kind: Mapped[str] = mapped_column(String(64))
+    target: Mapped[str] = mapped_column(String(200))
+    amount: Mapped[Decimal]
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    state: Mapped[str] = mapped_column(String(32))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    not_before: Mapped[datetime | None]          # the next automatic try is due from then
+    result: Mapped[dict[str, Any] | None]        # what the target answered (its reference)
+    error: Mapped[dict[str, Any] | None]
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PostingEvent(Base):
+    """A posting's history: every state change with who or what made it and why."""
+    __tablename__ = "posting_history"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    posting_id: Mapped[str] = mapped_column(ForeignKey("postings.id"), index=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    from_state: Mapped[str | None] = mapped_column(String(32))
+    to_state: Mapped[str] = mapped_column(String(32))
+    actor: Mapped[str] = mapped_column(String(200))
+    cause: Mapped[str] = mapped_column(Text)
+    details: Mapped[dict[str, Any] | None]
+
+
+class ScheduledRun(Base):
+    """One run of a periodic job for one period (``end_of_day:<connection>`` for business day
+    ``2026-11-21``). The unique key makes a period run once, whichever scheduler claims it."""
+    __tablename__ = "scheduled_runs"
+    __table_args__ = (UniqueConstraint("name", "period", name="uq_scheduled_runs_name_period"),
+                      Index("ix_scheduled_runs_account_started", "account_id", "started_at"))
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(200))
+    period: Mapped[str] = mapped_column(String(64))
+    account_id: Mapped[str | None] = mapped_column(String(36))
+    connection_id: Mapped[str | None] = mapped_column(String(36))
+    due_at: Mapped[datetime]
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]
+    state: Mapped[str] = mapped_column(String(16))      # running, done, failed
+    attempts: Mapped[int] = mapped_column(Integer, default=1)
+    result: Mapped[dict[str, Any] | None]
+    error: Mapped[str | None] = mapped_column(Text)
