@@ -5,6 +5,8 @@
 ``REDIS_URL``: the queues (``fiscalhub up`` starts an embedded Redis when it is unset).
 ``FISCALHUB_SESSION_IDLE_MINUTES`` (default 30): a dashboard session ends after this long idle.
 ``FISCALHUB_COOKIE_SECURE`` (``1`` behind HTTPS): the session cookie goes over HTTPS only.
+``FISCALHUB_TRANSLATE_TIMEOUT`` (default 5 s): a connector's translate taking longer is
+refused (its event kept as rejected).
 """
 from __future__ import annotations
 
@@ -26,6 +28,10 @@ class Settings:
         "FISCALHUB_JOB_TIMEOUT", "180")))
     sweep_interval: float = field(default_factory=lambda: float(os.environ.get(
         "FISCALHUB_SWEEP_INTERVAL", "5")))
+
+    # How long a connector's translate may take before its event is kept as rejected.
+    translate_timeout: float = field(default_factory=lambda: float(os.environ.get(
+        "FISCALHUB_TRANSLATE_TIMEOUT", "5")))
 
     # A dashboard session ends after this many minutes without a request.
     session_idle_minutes: float = field(default_factory=lambda: float(os.environ.get(

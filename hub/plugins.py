@@ -12,6 +12,7 @@ registered behind anyone's back.
 from __future__ import annotations
 
 import inspect
+import logging
 import os
 from functools import lru_cache
 from typing import Any, Iterable
@@ -20,6 +21,7 @@ import pluggy
 
 from hub import hookspecs
 
+log = logging.getLogger(__name__)
 ENTRY_POINT_GROUP = hookspecs.PROJECT
 DISABLED_ENV = "FISCALHUB_DISABLED_PLUGINS"
 HOOK_PREFIX = "fiscalhub_"
@@ -96,8 +98,26 @@ class PluginHost:
         return self.pm.hook.fiscalhub_route_job(job=job, connection=connection, hub=self)
 
     def job_state_changed(self, job_id: str, old_state: str | None, new_state: str) -> None:
-        self.pm.hook.fiscalhub_job_state_changed(job_id=job_id, old_state=old_state,
-                                                 new_state=new_state, hub=self)
+        """Tell every observer; one that raises is logged and the others are still told."""
+        available = {"job_id": job_id, "old_state": old_state, "new_state": new_state,
+                     "hub": self}
+        for impl in self.pm.hook.fiscalhub_job_state_changed.get_hookimpls():
+            try:
+                impl.function(**_wanted(impl, **available))
+            except Exception:
+                log.exception("%s failed in fiscalhub_job_state_changed", impl.plugin_name)
+
+    def job_changes_observer(self, changes: list[tuple]) -> None:
+        """A ledger observer (``Ledger(observers=[...])``): each committed change, in order."""
+        for job_id, old, new in changes:
+            self.job_state_changed(job_id, old, new)
+
+    def extra_routes(self) -> list:
+        """The Flask blueprints plugins add (``fiscalhub_register_routes``)."""
+        found = []
+        for impl in self.pm.hook.fiscalhub_register_routes.get_hookimpls():
+            found.extend(impl.function(**_wanted(impl, hub=self)) or ())
+        return found
 
 
 def _wanted(impl, **available) -> dict:

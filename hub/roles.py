@@ -11,13 +11,16 @@ from fiscal.ledger.users import ADMIN, OPERATOR, OWNER, ROLES, VIEWER  # noqa: F
 
 # action: what it covers (the README's wording)
 ACTIONS = {
-    "read": "see registers, groups, the print queue, job details, cashiers",
+    "read": "see registers, groups, the print queue, job details, cashiers, connections, "
+            "events, postings",
     "profile.edit": "change one's own name, language and password",
     "jobs.create": "submit jobs and manual receipts",
-    "jobs.act": "print-queue actions: repeat, refund, cancel tasks",
+    "jobs.act": "print-queue actions: repeat, refund, cancel tasks; replay rejected events; "
+                "repeat or cancel postings",
     "registers.service": "open/close shift, X report, cash in/out, cancel receipt, reprint, cut",
     "registers.manage": "add, edit, suspend, activate and remove registers and groups",
     "cashiers.manage": "add, edit and delete cashiers",
+    "connections.manage": "add, edit and delete connections (connectors and their settings)",
     "users.read": "see the account's users",
     "users.manage": "add, edit, block, unblock and delete admins, operators and viewers",
     "owners.manage": "add, edit, block and delete owners; make a user owner",

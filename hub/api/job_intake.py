@@ -103,7 +103,8 @@ def check_refund_of(s, account_id: str, job: dict) -> str | None:
 
 
 def accept_job(s, account_id: str, actor: str, job: dict, *, source: dict | None = None,
-               connection_id: str | None = None) -> tuple[Job, bool]:
+               connection_id: str | None = None,
+               source_event_id: str | None = None) -> tuple[Job, bool]:
     """Store a loaded canonical job (``load_job``'s output) for the account; ``(job,
     created)``. Everything is checked before anything is written."""
     reg, group_id = target(s, account_id, job)
@@ -121,6 +122,6 @@ def accept_job(s, account_id: str, actor: str, job: dict, *, source: dict | None
             kind=job["kind"], actor=actor, idempotency_key=job.get("idempotency_key"),
             operation=inner.get("operation"), total=job_total(job), refund_of=refund_of,
             register_group_id=group_id, source=source, cashier_id=cashier_id,
-            connection_id=connection_id)
+            connection_id=connection_id, source_event_id=source_event_id)
     except ledger_jobs.IdempotencyConflict as exc:
         raise ApiError(409, "idempotency_conflict", str(exc), {"idempotency_key": [str(exc)]})

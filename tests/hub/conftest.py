@@ -75,3 +75,32 @@ def other_account(ledger, data_dir):
                                     role="owner", actor="test", password="zvezda secret 1")
     return {"id": acc.id, "key": key, "auth": {"Authorization": f"Bearer {key}"},
             "register_id": reg.id, "user_id": user.id}
+
+
+@pytest.fixture
+def lab_app(settings, redis):
+    """The app with the lab and example connectors installed (tests/hub/sample_connectors)."""
+    from hub.app import create_app
+    from sample_connectors import lab_host
+    return create_app(settings, host=lab_host())
+
+
+@pytest.fixture
+def lab_client(lab_app):
+    return lab_app.test_client()
+
+
+@pytest.fixture
+def lab_connection(lab_client, auth, register):
+    """Make a connection through the API: ``lab_connection(connector="lab", **fields)``."""
+    from sample_connectors import LAB_SECRET
+
+    def make(connector: str = "lab", **fields):
+        body = {"connector": connector, "name": f"{connector} till",
+                "register_id": register["id"],
+                "settings": {"secret": LAB_SECRET} if connector == "lab"
+                else {"secret": "tinypos-example-secret"}, **fields}
+        resp = lab_client.post("/api/v1/connections", json=body, headers=auth)
+        assert resp.status_code == 201, resp.json
+        return resp.json
+    return make
