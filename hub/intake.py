@@ -107,6 +107,17 @@ def translate_in_time(connector, event: SourceEvent, timeout: float) -> list[Int
     return check_intents(box.get("intents"))
 
 
+def first_message(errors) -> str:
+    """The first message of marshmallow-style field errors, with its field path."""
+    path = []
+    while isinstance(errors, dict) and errors:
+        key = next(iter(errors))
+        path.append(str(key))
+        errors = errors[key]
+    text = errors[0] if isinstance(errors, list) and errors else str(errors)
+    return f"{'.'.join(path)}: {text}" if path else str(text)
+
+
 def unparsed_event(body: bytes, reason: str) -> SourceEvent:
     """A stand-in for a request the connector could not parse: stored (rejected) under an ID
     derived from its body, so a redelivery of the same body finds it."""
@@ -237,9 +248,11 @@ class Intake:
                     job_row, _ = accept_job(s, conn.account_id, actor, loaded, source=source,
                                             connection_id=conn.id, source_event_id=row.id)
                 except ValidationError as exc:
-                    raise Refused(f"{where}: the job is not valid", {where: exc.messages})
+                    raise Refused(f"{where}: the job is not valid: {first_message(exc.messages)}",
+                                  {where: exc.messages})
                 except ApiError as exc:
-                    raise Refused(f"{where}: {exc.message}", {where: exc.errors or {}})
+                    detail = first_message(exc.errors) if exc.errors else exc.message
+                    raise Refused(f"{where}: {detail}", {where: exc.errors or {}})
                 job_ids.append(job_row.id)
                 continue
             try:

@@ -5,13 +5,14 @@ event once the connection is fixed.
 from __future__ import annotations
 
 from flask import current_app, g
+from marshmallow import RAISE
 
 from fiscal.ledger import postings as ledger_postings
 from fiscal.ledger import source_events as events_ledger
 from fiscal.ledger.models import StoredEvent
 from hub.api.auth import ledger, requires
 from hub.api.connection_schemas import (EventDetailsSchema, EventPageSchema, EventQuerySchema,
-                                        mask_request)
+                                        mask_request, mask_values)
 from hub.api.connections import connection_or_404, installed
 from hub.api.errors import ApiError, invalid
 from hub.api.parsing import Blueprint
@@ -33,7 +34,7 @@ def event_json(s, row: StoredEvent, details: bool = False, secrets: list | None 
            "job_ids": [j.id for j in events_ledger.jobs_for_event(s, row.id)],
            "posting_ids": [p.id for p in ledger_postings.for_event(s, row.id)]}
     if details:
-        out["payload"] = row.payload
+        out["payload"] = mask_values(row.payload, secrets or [])
         out["request"] = mask_request(row.request, secrets or [])
     return out
 
@@ -53,7 +54,7 @@ def _event_or_404(s, conn, event_id: str) -> StoredEvent:
 
 @bp.route(E, methods=["GET"])
 @requires(bp, "read")
-@bp.arguments(EventQuerySchema(), location="query")
+@bp.arguments(EventQuerySchema(), location="query", unknown=RAISE)
 @bp.alt_response(200, schema=EventPageSchema, success=True, description="A page of events")
 @bp.alt_response(404, schema=ErrorSchema, description=NOT_FOUND)
 @bp.alt_response(422, schema=ErrorSchema, description="A parameter is not valid")

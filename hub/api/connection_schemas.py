@@ -164,12 +164,30 @@ class EventPageSchema(Schema):
     next_cursor = fields.String(required=True, allow_none=True)
 
 
+def _usable(secrets: list) -> list[str]:
+    return [s for s in secrets if isinstance(s, str) and len(s) >= 4]
+
+
+def mask_values(value, secrets: list[str]):
+    """``value`` (JSON) with every occurrence of a secret in its strings masked."""
+    secrets = _usable(secrets)
+    if isinstance(value, str):
+        for secret in secrets:
+            value = value.replace(secret, MASK)
+        return value
+    if isinstance(value, dict):
+        return {k: mask_values(v, secrets) for k, v in value.items()}
+    if isinstance(value, list):
+        return [mask_values(v, secrets) for v in value]
+    return value
+
+
 def mask_request(raw: dict | None, secrets: list[str]) -> dict | None:
     """The stored request as the API shows it: credential headers, credential-named headers
     and query parameters, and every occurrence of a secret setting's value masked."""
     if raw is None:
         return None
-    secrets = [s for s in secrets if isinstance(s, str) and len(s) >= 4]
+    secrets = _usable(secrets)
 
     def hide(name: str, value) -> str:
         text = str(value)
