@@ -10,6 +10,9 @@ TinyPOS posts a JSON webhook with its shared secret in ``X-TinyPOS-Secret``::
 
 A closed bill becomes one sell receipt (routed by the connection) and, when there is a tip, a
 tip posting for the waiter; ``bill.opened`` needs nothing; any other type is refused.
+
+Tips go back to TinyPOS's ``tips_url`` (``POST {"bill", "waiter", "amount"}`` with an
+``Idempotency-Key`` header, which TinyPOS honours: a tip sent twice is booked once).
 """
 from __future__ import annotations
 
@@ -19,9 +22,11 @@ from decimal import Decimal, InvalidOperation
 
 from marshmallow import Schema, fields, validate
 
+import requests
+
 from hub.connectors import (Connector, FiscalJobIntent, InboundRequest, PostingIntent,
-                            SourceEvent, TranslationError, VerificationFailed,
-                            verify_shared_secret)
+                            PostingNotDelivered, PostingRefused, SourceEvent, TranslationError,
+                            VerificationFailed, verify_shared_secret)
 from hub.hookspecs import hookimpl
 
 __version__ = "0.1.0"
@@ -40,6 +45,7 @@ class TinyPosSettings(Schema):
     taxation = fields.String(load_default="osn", validate=validate.OneOf(
         ["osn", "usn_income", "usn_income_outcome", "esn", "patent"]))
     default_vat = fields.String(load_default="vat20")
+    tips_url = fields.Url(load_default=None, allow_none=True)
 
 
 class ExampleConnector(Connector):
@@ -49,6 +55,7 @@ class ExampleConnector(Connector):
     settings_schema = TinyPosSettings
     secret_settings = ("secret",)
     settings_example = {"secret": "tinypos-example-secret", "taxation": "osn"}
+    idempotent_postings = True          # TinyPOS books a tip once per Idempotency-Key
 
     def verify(self, request: InboundRequest) -> None:
         verify_shared_secret(request, SECRET_HEADER, self.settings["secret"])
@@ -99,6 +106,34 @@ class ExampleConnector(Connector):
                                          amount=tip, payload={"bill": bill["id"]},
                                          idempotency_key=f"tinypos:{bill['id']}:tip"))
         return intents
+
+
+    def send_posting(self, posting: PostingIntent, http) -> dict:
+        url = self.settings.get("tips_url")
+        if not url:
+            raise PostingRefused("tips_url is not set: TinyPOS cannot receive the tip")
+        try:
+            resp = http.post(url, json={"bill": posting.payload.get("bill"),
+                                        "waiter": posting.target, "amount": str(posting.amount)},
+                             headers={"Idempotency-Key": posting.idempotency_key})
+        except requests.ConnectionError as exc:
+            if isinstance(exc, requests.ConnectTimeout) or "refused" in str(exc).lower():
+                raise PostingNotDelivered(f"TinyPOS is not reachable: {exc}") from None
+            raise                       # it may have arrived: the hub resends (idempotent)
+        if resp.status_code in (429, 502, 503, 504):
+            raise PostingNotDelivered(f"TinyPOS answered {resp.status_code}",
+                                      retry_after=_seconds(resp.headers.get("Retry-After")))
+        if 400 <= resp.status_code < 500:
+            raise PostingRefused(f"TinyPOS refused the tip: {resp.status_code} {resp.text[:200]}")
+        resp.raise_for_status()         # another 5xx: it may have arrived
+        return resp.json() if resp.content else {}
+
+
+def _seconds(value):
+    try:
+        return float(value) if value else None
+    except ValueError:
+        return None
 
 
 @hookimpl
