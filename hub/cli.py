@@ -101,7 +101,8 @@ def _stop_on_signals(stop) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 def up(data_dir, host, port) -> None:
-    """Run everything on embedded defaults: Redis, SQLite, web, workers, a demo register."""
+    """Run everything on embedded defaults: Redis, SQLite, web, workers, the scheduler,
+    a demo register."""
     from fiscal.ledger.db import Ledger
     from hub.embedded import DemoEmulator, RedisServer, ensure_demo, migrate
     s = _settings(data_dir or os.environ.get("FISCALHUB_DATA_DIR") or "var")
@@ -118,6 +119,7 @@ def up(data_dir, host, port) -> None:
     children = [
         subprocess.Popen(exe + ["web", "--host", host, "--port", str(port)]),
         subprocess.Popen(exe + ["worker"]),
+        subprocess.Popen(exe + ["scheduler"]),
     ]
     stopping = threading.Event()
     _stop_on_signals(stopping.set)
@@ -221,6 +223,10 @@ main.add_command(plugins)
 from hub.cli_translate import translate  # noqa: E402
 
 main.add_command(translate)
+
+from hub.cli_scheduler import scheduler_group  # noqa: E402
+
+main.add_command(scheduler_group(data_dir_option, _settings))
 
 if __name__ == "__main__":
     main()

@@ -7,6 +7,12 @@
 ``FISCALHUB_COOKIE_SECURE`` (``1`` behind HTTPS): the session cookie goes over HTTPS only.
 ``FISCALHUB_TRANSLATE_TIMEOUT`` (default 5 s): a connector's translate taking longer is
 refused (its event kept as rejected).
+``FISCALHUB_SCHEDULER_INTERVAL`` (default 15 s): how often ``fiscalhub scheduler`` looks for
+due work (end of day, the shift guard, polling, plugins' periodic jobs).
+``FISCALHUB_SHIFT_GUARD_MARGIN_MINUTES`` (default 30): the shift guard queues a Z report when a
+register's shift has been open for 24 hours less this margin.
+``FISCALHUB_SCHEDULER_RUN_TIMEOUT_MINUTES`` (default 10): a scheduled run still going after this
+long is taken to have died with its scheduler, and runs again.
 """
 from __future__ import annotations
 
@@ -32,6 +38,15 @@ class Settings:
     # How long a connector's translate may take before its event is kept as rejected.
     translate_timeout: float = field(default_factory=lambda: float(os.environ.get(
         "FISCALHUB_TRANSLATE_TIMEOUT", "5")))
+
+    # The scheduler (docs/scheduler.md): how often it looks for due work (seconds), how long
+    # before 24 hours the shift guard closes a shift, when a run is taken for dead (minutes).
+    scheduler_interval: float = field(default_factory=lambda: float(os.environ.get(
+        "FISCALHUB_SCHEDULER_INTERVAL", "15")))
+    shift_guard_margin_minutes: float = field(default_factory=lambda: float(os.environ.get(
+        "FISCALHUB_SHIFT_GUARD_MARGIN_MINUTES", "30")))
+    scheduler_run_timeout_minutes: float = field(default_factory=lambda: float(os.environ.get(
+        "FISCALHUB_SCHEDULER_RUN_TIMEOUT_MINUTES", "10")))
 
     # A dashboard session ends after this many minutes without a request.
     session_idle_minutes: float = field(default_factory=lambda: float(os.environ.get(

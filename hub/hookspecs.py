@@ -67,11 +67,18 @@ def fiscalhub_job_state_changed(job_id, old_state, new_state, hub):
 
 @hookspec
 def fiscalhub_register_periodic_jobs(hub):
-    """Work to run on a schedule (by ``fiscalhub scheduler``). Each run must be idempotent: a
-    run missed while the scheduler was down runs once when it is back.
+    """Work to run on a schedule (by ``fiscalhub scheduler``), e.g.
+    ``PeriodicJob(name="acme.sync", every=timedelta(minutes=5), run=sync)`` where
+    ``sync(now, hub)`` returns a JSON-able dict (the run's result) or None.
+
+    Each period runs once, whichever scheduler claims it; a period missed while the scheduler
+    was down runs once when it is back (the latest only). A run that raises is recorded failed
+    with the cause and retried (four attempts in all). Runs must be idempotent (a run taken
+    over from a scheduler that died runs again) and quick, or queue their work.
 
     :param hub: the :class:`hub.plugins.PluginHost`.
-    :return: a list of periodic jobs.
+    :return: a list of :class:`hub.periodic.PeriodicJob`, each with a unique dotted name
+        (``acme.sync``); a name two plugins give stops the scheduler at startup.
     """
 
 

@@ -38,6 +38,7 @@ from hub.connectors import (FiscalJobIntent, Intent, SourceEvent, TranslationErr
 log = logging.getLogger(__name__)
 DEFAULT_TRANSLATE_TIMEOUT = 5.0
 MAX_EVENT_ID = 200
+END_OF_DAY = "end_of_day"           # the scheduler's events (hub.scheduled_jobs)
 
 
 @dataclass
@@ -174,7 +175,10 @@ class Intake:
                                                   "system to send it again")
         event = SourceEvent.from_json(payload)
         try:
-            result: Any = translate_in_time(connector, event, self.translate_timeout)
+            if event.type == END_OF_DAY:
+                result: Any = self._end_of_day_again(conn, connector, event)
+            else:
+                result = translate_in_time(connector, event, self.translate_timeout)
         except TranslationError as exc:
             result = exc
         actor = actor or f"connection:{conn.id}"
@@ -191,6 +195,24 @@ class Intake:
             audit.record(s, conn.account_id, actor, "event.replay", "event", row.id,
                          {"connection_id": conn.id, "event_id": row.event_id})
             return self._settle(s, conn, row, event, result, actor)
+
+    @staticmethod
+    def _end_of_day_again(conn, connector, event: SourceEvent) -> list[Intent]:
+        """An end-of-day event has no request to translate: ask the connector again."""
+        from datetime import date
+
+        from hub.connection_runtime import http_session
+        http = http_session(conn)
+        try:
+            return check_intents(connector.end_of_day(
+                date.fromisoformat(event.payload["business_day"]), http))
+        except TranslationError:
+            raise
+        except Exception as exc:
+            raise TranslationError(f"{connector.name} failed inside end_of_day: "
+                                   f"{type(exc).__name__}: {exc}") from None
+        finally:
+            http.close()
 
     # -- the transaction --------------------------------------------------------------------
     def _store(self, conn: Connection, results, request: dict | None,

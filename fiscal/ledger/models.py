@@ -346,7 +346,7 @@ class ScheduledRun(Base):
     ``2026-11-21``). The unique key makes a period run once, whichever scheduler claims it."""
     __tablename__ = "scheduled_runs"
     __table_args__ = (UniqueConstraint("name", "period", name="uq_scheduled_runs_name_period"),
-                      Index("ix_scheduled_runs_account_started", "account_id", "started_at"))
+                      Index("ix_scheduled_runs_account_id", "account_id", "id"))
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     name: Mapped[str] = mapped_column(String(200))
     period: Mapped[str] = mapped_column(String(64))

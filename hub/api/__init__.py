@@ -22,9 +22,10 @@ def _version() -> str:
 
 
 def init_api(app: Flask):
-    from hub.api import (api_keys, audit_log, cashiers, connection_events, connections,
-                         groups, health, jobs, plugin_views, postings, queue_actions, receipts,
-                         register_service, registers, session_views, users)
+    from hub.api import (api_keys, audit_log, cashiers, connection_events, connection_health,
+                         connections, groups, health, jobs, plugin_views, postings,
+                         queue_actions, receipts, register_service, registers, scheduled_runs,
+                         session_views, users)
     from hub.api.spec import DESCRIPTION, Api, describe
 
     app.config.setdefault("API_TITLE", "fiscalhub")
@@ -39,6 +40,7 @@ def init_api(app: Flask):
     describe(api)
     for module in (session_views, users, api_keys, audit_log, registers, register_service,
                    groups, cashiers, queue_actions, jobs, receipts, connections,
-                   connection_events, postings, plugin_views, health):
+                   connection_events, connection_health, postings, scheduled_runs,
+                   plugin_views, health):
         api.register_blueprint(module.bp)
     return api

@@ -10,8 +10,8 @@ from decimal import Decimal
 
 from marshmallow import Schema, fields, validate
 
-from hub.connectors import (Connector, FiscalJobIntent, PostingIntent, SourceEvent,
-                            TranslationError, verify_shared_secret)
+from hub.connectors import (Connector, ConnectorRoute, FiscalJobIntent, PostingIntent,
+                            SourceEvent, TranslationError, verify_shared_secret)
 from hub.hookspecs import hookimpl
 from hub.plugins import PluginHost, make_plugin_manager
 
@@ -74,6 +74,35 @@ class LabConnector(Connector):
                                          amount=Decimal(event.payload["tip"]),
                                          idempotency_key=f"lab:{event.event_id}:tip"))
         return intents
+
+
+    def routes(self):
+        return [ConnectorRoute("/search", "search_guests", ("GET",)),
+                ConnectorRoute("/charge", "charge", ("POST",)),
+                ConnectorRoute("/broken", "broken", ("GET",))]
+
+    def search_guests(self, request, context):
+        term = request.query.get("term", "")
+        return 200, {"items": [{"room": "101", "guest": f"{term.title()} Petrov"}],
+                     "connection": context.connection.id}
+
+    def charge(self, request, context):
+        """Synchronously: store the charge as an event now and answer with its job."""
+        (outcome,) = context.accept(self.parse(request))
+        return (200 if outcome.state == "accepted" else 422), outcome.to_json()
+
+    def broken(self, request, context):
+        raise KeyError("room")
+
+    def end_of_day(self, business_day, http):
+        amount = 1.5 if self.settings["mode"] == "invalid" else Decimal("1500.00")  # float: bad
+        return [PostingIntent(kind="revenue", target="house", amount=amount,
+                              idempotency_key=f"lab:eod:{business_day.isoformat()}")]
+
+    def health(self, http):
+        if self.settings["mode"] == "raise":
+            raise ConnectionError("lab POS is unreachable")
+        return {"ok": self.settings["mode"] == "ok", "detail": f"mode {self.settings['mode']}"}
 
 
 class LabPlugin:

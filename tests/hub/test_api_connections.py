@@ -167,3 +167,23 @@ def test_roles(lab_app, lab_connection, people):
     assert operator.patch(f"{C}/{conn['id']}", json={"name": "x"}).status_code == 403
     assert operator.delete(f"{C}/{conn['id']}").status_code == 403
     assert admin.patch(f"{C}/{conn['id']}", json={"name": "Bar till"}).status_code == 200
+
+
+def test_health_says_what_needs_a_person(lab_client, auth, lab_connection):
+    conn = lab_connection()
+    url = f"{C}/{conn['id']}/health"
+    healthy = lab_client.get(url, headers=auth).json
+    assert (healthy["ok"], healthy["problems"], healthy["rejected_events"]) == (True, [], 0)
+    assert healthy["source"] == {"ok": True, "detail": "mode ok"}
+    assert healthy["postings"]["pending"] == 0 and healthy["last_event_at"] is None
+    lab_client.patch(f"{C}/{conn['id']}", headers=auth, json={"settings": {"mode": "refuse"}})
+    deliver(lab_client, conn["id"], {"id": "bad"})
+    sick = lab_client.get(url, headers=auth).json
+    assert sick["ok"] is False and sick["rejected_events"] == 1
+    assert sick["problems"] == ["the source system: mode refuse",
+                                "1 event(s) were rejected: fix the connection and replay them"]
+    lab_client.patch(f"{C}/{conn['id']}", headers=auth, json={"settings": {"mode": "raise"}})
+    crashed = lab_client.get(url, headers=auth).json["source"]
+    assert crashed == {"ok": False, "detail": "the health check failed: ConnectionError: lab "
+                                              "POS is unreachable"}
+    assert lab_client.get(f"{C}/nope/health", headers=auth).status_code == 404

@@ -311,3 +311,28 @@ def test_job_state_observers_are_told_after_the_commit_only(settings, redis, aut
     assert client.post("/api/v1/jobs/cancel", headers=auth,
                        json={"reason": "closing early"}).json == {"cancelled": 1}
     assert seen[1:] == [(event["job_ids"][0], "received", "cancelled", "cancelled")]
+
+
+def test_a_rejected_end_of_day_is_replayed_by_asking_the_connector_again(
+        lab_app, lab_client, auth, lab_connection, ledger):
+    from datetime import date
+
+    from fiscal.ledger.models import Connection
+    from hub.connection_runtime import load_connector
+    from hub.connectors import SourceEvent
+    conn = lab_connection(settings={"secret": LAB_SECRET, "mode": "invalid"})
+    intake = lab_app.extensions["fiscalhub.intake"]
+    with ledger.session(readonly=True) as s:
+        row = s.get(Connection, conn["id"])
+    day = date(2026, 11, 21)
+    intents = load_connector(intake.host, row).end_of_day(day, None)
+    event = SourceEvent(event_id=f"end_of_day:{day}", type="end_of_day",
+                        payload={"business_day": day.isoformat()})
+    outcome = intake.accept_intents(row, event, intents, actor="scheduler")
+    assert outcome.state == "rejected" and "finite Decimal" in outcome.reason
+    set_mode(lab_client, auth, conn, "ok")
+    done = lab_client.post(f"{C}/{conn['id']}/events/{outcome.id}/replay", headers=auth)
+    assert done.status_code == 200 and done.json["state"] == "accepted", done.json
+    with ledger.session(readonly=True) as s:
+        (posting,) = s.query(Posting).all()
+        assert (posting.kind, str(posting.amount)) == ("revenue", "1500.00")

@@ -105,8 +105,8 @@ def upgrade() -> None:
         sa.Column("result", sa.JSON(), nullable=True),
         sa.Column("error", sa.Text(), nullable=True),
         sa.UniqueConstraint("name", "period", name="uq_scheduled_runs_name_period"))
-    op.create_index("ix_scheduled_runs_account_started", "scheduled_runs",
-                    ["account_id", "started_at"])
+    # the runs list pages an account's runs newest first by id
+    op.create_index("ix_scheduled_runs_account_id", "scheduled_runs", ["account_id", "id"])
     op.add_column("jobs", sa.Column("source_event_id", sa.String(36), nullable=True))
     where = sa.text("source_event_id IS NOT NULL")
     op.create_index("ix_jobs_source_event", "jobs", ["source_event_id"], sqlite_where=where,
