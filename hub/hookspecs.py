@@ -45,8 +45,9 @@ def fiscalhub_route_job(job, connection, hub):
     """Choose where a job from a connection prints. The first answer that is not None wins;
     the built-in default (tried last) answers the connection's own routing.
 
-    :param job: the canonical job (loaded form) about to be accepted.
-    :param connection: the connection it came from (its settings and routing), or None.
+    :param job: the canonical job (JSON form) about to be accepted, naming no register.
+    :param connection: the connection it came from: a dict with ``id``, ``account_id``,
+        ``connector``, ``name``, ``settings``, ``routing``, ``time_zone``, ``closing_time``.
     :param hub: the :class:`hub.plugins.PluginHost`.
     :return: ``{"register": id}`` or ``{"register_group": id}``, or None to leave it to the
         next implementation.
@@ -55,8 +56,8 @@ def fiscalhub_route_job(job, connection, hub):
 
 @hookspec
 def fiscalhub_job_state_changed(job_id, old_state, new_state, hub):
-    """An observer of job state changes. Must be quick and must not raise: anything slow goes
-    to a queue of its own. The return value is ignored.
+    """An observer of job state changes, told after the change commits. Must be quick: anything
+    slow goes to a queue of its own. One that raises is logged. The return value is ignored.
 
     :param job_id: the job's ID.
     :param old_state: its state before (None for a new job).
