@@ -80,7 +80,9 @@ def worker(data_dir, registers, no_relay) -> None:
     sup = Supervisor(s, list(registers) or None)
     loop = None
     if not no_relay:
-        loop = RelayLoop(Relay(Ledger(s.database_url), connect(s.redis_url), s.job_timeout),
+        from hub.plugins import default_host
+        ledger = Ledger(s.database_url, observers=[default_host().job_changes_observer])
+        loop = RelayLoop(Relay(ledger, connect(s.redis_url), s.job_timeout),
                          sweep_every=s.sweep_interval)
         loop.start()
     _stop_on_signals(sup.stopping.set)

@@ -1,13 +1,16 @@
 """The outbox relay and the sweeper.
 
 The relay hands outbox rows to Redis (at least once: enqueueing twice is harmless) and marks
-them dispatched. The sweeper finds work Redis lost or a dead worker left behind:
+them dispatched: a ``print`` row's job to its register's queue (the job becomes ``queued``), a
+``posting`` row's posting to its connection's queue. The sweeper finds work Redis lost or a
+dead worker left behind (postings: :mod:`hub.posting_sweep`):
 
 * ``queued`` jobs that RQ no longer has (a Redis restart lost them) are enqueued again;
 * ``sending`` jobs whose worker is gone are enqueued again, and the register's worker
   reconciles them with the register before anything else happens;
 * jobs ``held`` because their register was offline are tried again, one per register at a time;
-* ``queued`` jobs whose automatic-retry delay has run out are enqueued.
+* ``queued`` jobs whose automatic-retry delay has run out are enqueued;
+* ``pending`` postings that are due, and ``sending`` ones whose worker is gone, are enqueued.
 """
 from __future__ import annotations
 
@@ -24,7 +27,9 @@ from fiscal.ledger.db import Ledger
 from fiscal.ledger.models import Job, Outbox, Register, utcnow
 from fiscal.model import JobState
 from fiscal.states import StaleState
-from hub.queues import enqueue_print, register_lock_key, rq_status
+from hub.posting_sweep import sweep_postings
+from hub.queues import (enqueue_posting, enqueue_print, register_lock_key, rq_status,
+                        waiting_in_queue)
 
 log = logging.getLogger(__name__)
 S = JobState
@@ -43,13 +48,16 @@ class Relay:
     def dispatch(self, limit: int = 500) -> int:
         """Enqueue pending outbox rows; returns how many were handed to Redis."""
         with self.ledger.session(readonly=True) as s:
-            rows = [(r.id, r.job_id, r.queue) for r in s.scalars(
+            rows = [(r.id, r.topic, r.job_id, r.posting_id, r.queue) for r in s.scalars(
                 select(Outbox).where(Outbox.dispatched_at.is_(None))
                 .order_by(Outbox.id).limit(limit))]
         done = []
-        for row_id, job_id, queue in rows:
+        for row_id, topic, job_id, posting_id, queue in rows:
             try:
-                enqueue_print(self.redis, queue, job_id, self.job_timeout)
+                if topic == "posting":
+                    enqueue_posting(self.redis, queue, posting_id)
+                else:
+                    enqueue_print(self.redis, queue, job_id, self.job_timeout)
             except RedisError as exc:
                 log.warning("relay: Redis unavailable (%s); %d rows wait", exc, len(rows))
                 break
@@ -63,7 +71,7 @@ class Relay:
         with self.ledger.session() as s:
             for row_id, job_id, queue in done:
                 s.get(Outbox, row_id).dispatched_at = now
-                job = s.get(Job, job_id)
+                job = s.get(Job, job_id) if job_id is not None else None
                 if job is not None and job.state == S.RECEIVED:
                     try:
                         ledger_jobs.transition(s, job_id, S.RECEIVED, S.QUEUED, actor=ACTOR,
@@ -89,13 +97,15 @@ class Relay:
             status, worker = rq_status(self.redis, job_id)
             alive = status in ACTIVE_RQ and (status != "started"
                                              or self._holder(register_id) == worker)
+            if status == "queued" and not self._waiting(job_id, register_id):
+                alive = False       # taken by a worker that died before it started it
             if not alive:
                 self._enqueue(job_id, register_id)
                 counts["lost"] += 1
         for job_id, register_id in sending:
             status, _ = rq_status(self.redis, job_id)
             holder = self._holder(register_id)
-            if status == "queued":
+            if status == "queued" and self._waiting(job_id, register_id):
                 continue
             if status == "started" and holder is not None and holder == workers.get(job_id):
                 continue
@@ -104,7 +114,11 @@ class Relay:
             self._enqueue(job_id, register_id, at_front=True)
             counts["orphaned"] += 1
         counts["held"] = self._retry_held(now)
+        counts.update(sweep_postings(self.ledger, self.redis, now, self.grace))
         return counts
+
+    def _waiting(self, job_id: str, register_id: str) -> bool:
+        return waiting_in_queue(self.redis, ledger_jobs.queue_name(register_id), job_id)
 
     def _holder(self, register_id: str) -> str | None:
         value = self.redis.get(register_lock_key(register_id))

@@ -20,7 +20,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import and_, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -153,3 +153,42 @@ def count_by_state(session: Session, *where) -> dict[str, int]:
                                     .group_by(Posting.state)):
         counts[state] = n
     return counts
+
+
+def cancel(session: Session, posting: Posting, *, actor: str, cause: str) -> None:
+    """An operator gives up on a ``pending``, ``failed`` or ``needs_attention`` posting (it
+    will not be sent; a pending one a worker takes meanwhile is not cancelled: ``StaleState``)."""
+    transition(session, posting.id, posting.state, P.CANCELLED, actor=actor, cause=cause,
+               not_before=None)
+
+
+def mark_posted(session: Session, posting: Posting, *, actor: str, cause: str,
+                result: dict) -> None:
+    """An operator found a ``needs_attention`` posting on the target: it is ``posted``."""
+    transition(session, posting.id, P.NEEDS_ATTENTION, P.POSTED, actor=actor, cause=cause,
+               result=result)
+
+
+def page(session: Session, account_id: str, *, limit: int,
+         after: tuple[datetime, str] | None = None, connection_id: str | None = None,
+         states: list[str] | None = None, kinds: list[str] | None = None
+         ) -> tuple[list[Posting], bool]:
+    """One page of the account's postings, newest first, and whether more follow. Keyset on
+    ``(created_at, id)`` (index ``ix_postings_account_created``): ``after`` is the last row
+    of the previous page, so a deep page costs what the first does."""
+    q = select(Posting).where(Posting.account_id == account_id)
+    if connection_id is not None:
+        q = q.where(Posting.connection_id == connection_id)
+    if states:
+        q = q.where(Posting.state.in_(states))
+    if kinds:
+        q = q.where(Posting.kind.in_(kinds))
+    if after is not None:
+        created, posting_id = after
+        # The redundant bound keeps the index range short (as in the print queue's listing).
+        q = q.where(Posting.created_at <= created,
+                    or_(Posting.created_at < created,
+                        and_(Posting.created_at == created, Posting.id < posting_id)))
+    rows = list(session.scalars(q.order_by(Posting.created_at.desc(), Posting.id.desc())
+                                .limit(limit + 1)))
+    return rows[:limit], len(rows) > limit

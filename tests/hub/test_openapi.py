@@ -44,6 +44,16 @@ OPERATIONS = [
     "GET /api/v1/jobs", "POST /api/v1/jobs", "GET /api/v1/jobs/counts",
     "GET /api/v1/jobs/{job_id}", "POST /api/v1/jobs/{job_id}/repeat",
     "POST /api/v1/jobs/{job_id}/refund", "POST /api/v1/jobs/cancel", "POST /api/v1/receipts",
+    "GET /api/v1/connectors", "GET /api/v1/connections", "POST /api/v1/connections",
+    "GET /api/v1/connections/{connection_id}", "PATCH /api/v1/connections/{connection_id}",
+    "DELETE /api/v1/connections/{connection_id}",
+    "GET /api/v1/connections/{connection_id}/events",
+    "GET /api/v1/connections/{connection_id}/events/{event_id}",
+    "POST /api/v1/connections/{connection_id}/events/{event_id}/replay",
+    "GET /api/v1/connections/{connection_id}/health", "GET /api/v1/scheduled-runs",
+    "GET /api/v1/postings", "GET /api/v1/postings/counts", "GET /api/v1/postings/{posting_id}",
+    "POST /api/v1/postings/{posting_id}/repeat", "POST /api/v1/postings/{posting_id}/cancel",
+    "POST /api/v1/postings/{posting_id}/mark-posted",
     "GET /api/v1/plugins", "GET /api/v1/health",
 ]
 # Open to anyone: the health check (more with a key), logging in and out.
