@@ -191,12 +191,13 @@ def intents_to_json(intents: Iterable[Intent]) -> list[dict]:
     return [i.to_json() for i in intents]
 
 
-def check_intents(intents: Any) -> list[Intent]:
+def check_intents(intents: Any, load_jobs: bool = True) -> list[Intent]:
     """What a connector's :meth:`Connector.translate` returned, checked: a list of intents,
     each with an idempotency key; each job valid for :func:`fiscal.schemas.load_job` (a job
     without a register is checked with a placeholder, since routing picks it); each posting
     with a Decimal amount. Raises :class:`TranslationError` naming the intent and, for a job,
-    carrying marshmallow's field errors in ``errors``."""
+    carrying marshmallow's field errors in ``errors``. ``load_jobs=False`` leaves the jobs to
+    the caller (intake loads each routed job once, for the ledger)."""
     from fiscal.schemas import load_job
     if not isinstance(intents, (list, tuple)):
         raise TranslationError(f"translate must return a list of intents, "
@@ -222,6 +223,8 @@ def check_intents(intents: Any) -> list[Intent]:
             continue
         if not isinstance(intent.job, dict):
             raise TranslationError(f"{where}: job must be a dict")
+        if not load_jobs:
+            continue
         job = _jsonable(intent.job)
         if "register" not in job and "register_group" not in job:
             job["register"] = PLACEHOLDER_REGISTER

@@ -105,7 +105,7 @@ def translate_in_time(connector, event: SourceEvent, timeout: float) -> list[Int
         log.warning("connector %s raised in translate", connector.name, exc_info=error)
         raise TranslationError(f"{connector.name} failed inside translate: "
                                f"{type(error).__name__}: {error}")
-    return check_intents(box.get("intents"))
+    return check_intents(box.get("intents"), load_jobs=False)   # loaded once, when written
 
 
 def first_message(errors) -> str:
@@ -150,7 +150,7 @@ class Intake:
                        actor: str | None = None) -> EventOutcome:
         """Store an event whose intents were made already (end of day), checked first."""
         try:
-            result: Any = check_intents(intents)
+            result: Any = check_intents(intents, load_jobs=False)
         except TranslationError as exc:
             result = exc
         return self._store(conn, [(event, result)], None, actor)[0]

@@ -125,7 +125,7 @@ def test_an_unknown_connection_answers_404(lab_client):
 @pytest.mark.parametrize("mode, reason", [
     ("raise", "lab failed inside translate: RuntimeError: lab connector bug"),
     ("refuse", "lab refuses this event"),
-    ("invalid", "intent 0: invalid job"),
+    ("invalid", "intent 0: the job is not valid: receipt"),
 ])
 def test_a_failing_translation_keeps_the_event_rejected(lab_client, auth, lab_connection,
                                                         ledger, mode, reason):
