@@ -50,6 +50,18 @@ def sigterm_as_interrupt() -> None:
     signal.signal(signal.SIGHUP, raise_interrupt)
 
 
+def run_on_a_stack(args, run) -> int:
+    """``run(stack)`` on a throw-away :class:`Stack`, quiet, cleaned up on any signal."""
+    quiet_logging()
+    sigterm_as_interrupt()
+    try:
+        with Stack(keep=args.keep, trace_locks=args.trace_locks) as stack:
+            return run(stack)
+    except KeyboardInterrupt:
+        print("\ninterrupted; cleaned up", file=sys.stderr)
+        return 130
+
+
 def receipt_job(register_id: str) -> dict:
     """The canonical receipt the tests post (850.50, two items, cash)."""
     return sample_receipt(register_id)

@@ -20,8 +20,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench._stack import (Stack, common_options, describe_latency, post_many, quiet_logging,  # noqa: E402
-                          receipt_job, sigterm_as_interrupt)
+from bench._stack import (Stack, common_options, describe_latency, post_many,  # noqa: E402
+                          receipt_job, run_on_a_stack)
 
 
 def main(argv=None) -> int:
@@ -31,15 +31,8 @@ def main(argv=None) -> int:
     p.add_argument("--warmup", type=int, default=30, help="unmeasured requests per app first")
     common_options(p)
     args = p.parse_args(argv)
-    quiet_logging()
-    sigterm_as_interrupt()
     run = uuid.uuid4().hex[:8]
-    try:
-        with Stack(keep=args.keep, trace_locks=args.trace_locks) as stack:
-            return _run(stack, args, run)
-    except KeyboardInterrupt:
-        print("\ninterrupted; cleaned up", file=sys.stderr)
-        return 130
+    return run_on_a_stack(args, lambda stack: _run(stack, args, run))
 
 
 def _run(stack: Stack, args, run: str) -> int:

@@ -41,7 +41,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench._stack import (PYTHON, Stack, common_options, describe_latency, parse_ts, percentile,  # noqa: E402
-                          post_many, quiet_logging, receipt_job, sigterm_as_interrupt)
+                          post_many, receipt_job, run_on_a_stack)
 
 NOOP_REGISTER = "bench-noop"
 BAD_STATES = ("failed", "needs_attention", "held", "cancelled")
@@ -55,14 +55,7 @@ def main(argv=None) -> int:
                    help="give up waiting for the jobs after this many seconds")
     common_options(p)
     args = p.parse_args(argv)
-    quiet_logging()
-    sigterm_as_interrupt()
-    try:
-        with Stack(keep=args.keep, trace_locks=args.trace_locks) as stack:
-            return _run(stack, args)
-    except KeyboardInterrupt:
-        print("\ninterrupted; cleaned up", file=sys.stderr)
-        return 130
+    return run_on_a_stack(args, lambda stack: _run(stack, args))
 
 
 def _wait_for_worker(stack: Stack, proc, queue, timeout: float = 30.0) -> None:

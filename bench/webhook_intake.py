@@ -39,7 +39,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench._stack import (PYTHON, Stack, common_options, describe_latency, parse_ts,  # noqa: E402
-                          post_many, quiet_logging, sigterm_as_interrupt)
+                          post_many, quiet_logging, run_on_a_stack)
 
 EXAMPLE = ROOT / "examples" / "fiscalhub-example-connector"
 MODULE = "fiscalhub_example_connector"
@@ -109,15 +109,8 @@ def main(argv=None) -> int:
     args = p.parse_args(argv)
     if args.relay_child:
         return relay_child()
-    quiet_logging()
-    sigterm_as_interrupt()
     run = uuid.uuid4().hex[:8]
-    try:
-        with Stack(keep=args.keep, trace_locks=args.trace_locks) as stack:
-            return _run(stack, args, run)
-    except KeyboardInterrupt:
-        print("\ninterrupted; cleaned up", file=sys.stderr)
-        return 130
+    return run_on_a_stack(args, lambda stack: _run(stack, args, run))
 
 
 def _connection(stack: Stack, hub_url: str) -> str:

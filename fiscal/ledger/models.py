@@ -165,17 +165,22 @@ class JobAttempt(Base):
     details: Mapped[dict[str, Any] | None]
 
 
-class JobEvent(Base):
-    """The job's history: every state change with who or what made it and why."""
-    __tablename__ = "job_history"
+class StateChange:
+    """The columns of a history row (jobs' and postings'): a state change with who or what
+    made it and why."""
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    job_id: Mapped[str] = mapped_column(ForeignKey("jobs.id"), index=True)
     at: Mapped[datetime] = mapped_column(default=utcnow)
     from_state: Mapped[str | None] = mapped_column(String(32))
     to_state: Mapped[str] = mapped_column(String(32))
     actor: Mapped[str] = mapped_column(String(200))
     cause: Mapped[str] = mapped_column(Text)
     details: Mapped[dict[str, Any] | None]
+
+
+class JobEvent(StateChange, Base):
+    """The job's history: every state change with who or what made it and why."""
+    __tablename__ = "job_history"
+    job_id: Mapped[str] = mapped_column(ForeignKey("jobs.id"), index=True)
 
 
 class Outbox(Base):
@@ -328,17 +333,10 @@ class Posting(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class PostingEvent(Base):
+class PostingEvent(StateChange, Base):
     """A posting's history: every state change with who or what made it and why."""
     __tablename__ = "posting_history"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     posting_id: Mapped[str] = mapped_column(ForeignKey("postings.id"), index=True)
-    at: Mapped[datetime] = mapped_column(default=utcnow)
-    from_state: Mapped[str | None] = mapped_column(String(32))
-    to_state: Mapped[str] = mapped_column(String(32))
-    actor: Mapped[str] = mapped_column(String(200))
-    cause: Mapped[str] = mapped_column(Text)
-    details: Mapped[dict[str, Any] | None]
 
 
 class ScheduledRun(Base):

@@ -104,3 +104,24 @@ def lab_connection(lab_client, auth, register):
         assert resp.status_code == 201, resp.json
         return resp.json
     return make
+
+
+# The posting tests' connection (a test PMS, tests/hub/posting_helpers.py), a posting of it,
+# and the PMS's HTTP answers.
+@pytest.fixture
+def conn(ledger, account, register):
+    from posting_helpers import add_connection
+    return add_connection(ledger, account["id"], register["id"])
+
+
+@pytest.fixture
+def posting(ledger, account, conn):
+    from posting_helpers import add_posting
+    return add_posting(ledger, account["id"], conn)
+
+
+@pytest.fixture
+def pms():
+    import responses
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        yield mock

@@ -130,3 +130,4 @@ def row(ledger, posting_id: str) -> dict:
                 "result": p.result, "error": p.error,
                 "history": [(e.from_state, e.to_state, e.cause)
                             for e in postings.history(s, posting_id)]}
+

@@ -14,11 +14,6 @@ from queue_helpers import audit_actions, post
 
 
 @pytest.fixture
-def conn(ledger, account, register):
-    return add_connection(ledger, account["id"], register["id"])
-
-
-@pytest.fixture
 def postings(ledger, account, register, conn):
     """Five postings, oldest first, in every state an operator meets; a second connection has
     the tip."""

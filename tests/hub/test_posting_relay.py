@@ -18,25 +18,8 @@ from fiscal.ledger.models import Connection, utcnow
 from hub import tasks
 from hub.postings import PostingService
 from hub.queues import enqueue_posting, posting_lock_key, posting_queue, register_queue
-from posting_helpers import (CHARGES, LOOKUP, Clock, add_connection, add_posting, folio_host,
-                             row, set_state)
+from posting_helpers import CHARGES, LOOKUP, Clock, add_posting, folio_host, row, set_state
 from receipts import receipt_job
-
-
-@pytest.fixture
-def conn(ledger, account, register):
-    return add_connection(ledger, account["id"], register["id"])
-
-
-@pytest.fixture
-def posting(ledger, account, conn):
-    return add_posting(ledger, account["id"], conn)
-
-
-@pytest.fixture
-def pms():
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        yield mock
 
 
 @pytest.fixture

@@ -34,24 +34,8 @@ def service(ledger, host, clock):
 
 
 @pytest.fixture
-def conn(ledger, account, register):
-    return add_connection(ledger, account["id"], register["id"])
-
-
-@pytest.fixture
 def idem_conn(ledger, account, register):
     return add_connection(ledger, account["id"], register["id"], "idemfolio", "Idempotent PMS")
-
-
-@pytest.fixture
-def posting(ledger, account, conn):
-    return add_posting(ledger, account["id"], conn)
-
-
-@pytest.fixture
-def pms():
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        yield mock
 
 
 def posts(pms) -> list[dict]:
