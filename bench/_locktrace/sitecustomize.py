@@ -34,8 +34,8 @@ def install(path: str) -> None:
     seen: set[int] = set()
     out = open(path, "a", buffering=1)
 
-    def get_engine(url):
-        engine = original(url)
+    def get_engine(url, readonly=False):
+        engine = original(url, readonly)
         if id(engine) not in seen and url.startswith("sqlite"):
             seen.add(id(engine))
 
