@@ -1,0 +1,1 @@
+"""Clock PMS+ (Clock Software) connector."""
