@@ -332,8 +332,11 @@ class Connector:
 
 def connectors(host) -> dict[str, type[Connector]]:
     """Connector name → class from every plugin of ``host`` (a :class:`hub.plugins.PluginHost`),
-    refusing a class that is not a named :class:`Connector` and one name claimed twice."""
+    refusing a class that is not a named :class:`Connector` and one name claimed twice. Asked
+    once per host (every webhook asks): the plugins are registered before the host is built."""
     from hub.plugins import PluginConflict
+    if host.connector_classes is not None:
+        return dict(host.connector_classes)
     found: dict[str, type[Connector]] = {}
     owners: dict[str, str] = {}
     for impl in host.pm.hook.fiscalhub_register_connectors.get_hookimpls():
@@ -346,4 +349,5 @@ def connectors(host) -> dict[str, type[Connector]]:
                 raise PluginConflict(f"connector {cls.name!r} is registered by both "
                                      f"{owners[cls.name]} and {impl.plugin_name}")
             found[cls.name], owners[cls.name] = cls, impl.plugin_name
-    return found
+    host.connector_classes = found
+    return dict(found)

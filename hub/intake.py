@@ -19,11 +19,13 @@ import hashlib
 import logging
 import threading
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from marshmallow import ValidationError
 from sqlalchemy import update
 
+from fiscal.ledger import audit
 from fiscal.ledger import postings as ledger_postings
 from fiscal.ledger import source_events as events_ledger
 from fiscal.ledger.db import JOB_CHANGES
@@ -31,7 +33,7 @@ from fiscal.ledger.models import Connection, StoredEvent, utcnow
 from fiscal.model import EventState
 from fiscal.schemas import load_job
 from hub.api.errors import ApiError
-from hub.connection_runtime import connection_view
+from hub.connection_runtime import connection_view, http_session
 from hub.connectors import (FiscalJobIntent, Intent, SourceEvent, TranslationError,
                             _jsonable, check_intents)
 
@@ -191,7 +193,6 @@ class Intake:
                 raise ApiError(409, "not_rejected", f"Event {row_id} was replayed meanwhile")
             row = s.get(StoredEvent, row_id)
             s.refresh(row)
-            from fiscal.ledger import audit
             audit.record(s, conn.account_id, actor, "event.replay", "event", row.id,
                          {"connection_id": conn.id, "event_id": row.event_id})
             return self._settle(s, conn, row, event, result, actor)
@@ -199,9 +200,6 @@ class Intake:
     @staticmethod
     def _end_of_day_again(conn, connector, event: SourceEvent) -> list[Intent]:
         """An end-of-day event has no request to translate: ask the connector again."""
-        from datetime import date
-
-        from hub.connection_runtime import http_session
         http = http_session(conn)
         try:
             return check_intents(connector.end_of_day(

@@ -79,6 +79,8 @@ class PluginHost:
     def __init__(self, pm: pluggy.PluginManager):
         self.pm = pm
         self._drivers: dict[str, type] | None = None
+        # filled by hub.connectors.connectors(host), the first time it is asked
+        self.connector_classes: dict[str, type] | None = None
 
     def drivers(self) -> dict[str, type]:
         """Driver name → class, from every plugin (checked for clashes once)."""

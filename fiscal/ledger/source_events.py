@@ -7,8 +7,6 @@ together with its jobs, postings and outbox rows.
 """
 from __future__ import annotations
 
-import base64
-import json
 import uuid
 from datetime import datetime
 
@@ -16,14 +14,11 @@ from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from fiscal.ledger.keyset import decode_cursor, encode_cursor
 from fiscal.ledger.models import Job, StoredEvent, utcnow
 from fiscal.model import EventState
 
 MAX_LIMIT = 200
-
-
-class InvalidCursor(ValueError):
-    """Not a cursor that ``list_events`` gave out."""
 
 
 def find_event(session: Session, connection_id: str, event_id: str) -> StoredEvent | None:
@@ -69,19 +64,6 @@ def jobs_for_event(session: Session, event_row_id: str) -> list[Job]:
                                 .order_by(Job.created_at, Job.id)))
 
 
-def _cursor(row: StoredEvent) -> str:
-    raw = json.dumps([row.received_at.isoformat(), row.id]).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def _decode(cursor: str) -> tuple[datetime, str]:
-    try:
-        at, row_id = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        return datetime.fromisoformat(at), str(row_id)
-    except (ValueError, TypeError):
-        raise InvalidCursor(cursor) from None
-
-
 def list_events(session: Session, connection_id: str, *, state: str | None = None,
                 limit: int = 50, cursor: str | None = None) -> tuple[list[StoredEvent],
                                                                       str | None]:
@@ -93,11 +75,11 @@ def list_events(session: Session, connection_id: str, *, state: str | None = Non
     if state is not None:
         q = q.where(StoredEvent.state == state)
     if cursor:
-        at, row_id = _decode(cursor)
+        at, row_id = decode_cursor(cursor)
         q = q.where(or_(StoredEvent.received_at < at,
                         (StoredEvent.received_at == at) & (StoredEvent.id < row_id)))
     rows = list(session.scalars(q.order_by(StoredEvent.received_at.desc(),
                                            StoredEvent.id.desc()).limit(limit + 1)))
     more = len(rows) > limit
     rows = rows[:limit]
-    return rows, (_cursor(rows[-1]) if more else None)
+    return rows, (encode_cursor(rows[-1].received_at, rows[-1].id) if more else None)

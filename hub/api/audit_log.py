@@ -14,7 +14,7 @@ from marshmallow import RAISE, Schema, fields, validate
 from fiscal.ledger.audit import MAX_LIMIT, InvalidCursor, list_audit
 from fiscal.ledger.models import AuditEntry
 from hub.api.auth import ledger, requires
-from hub.api.errors import invalid
+from hub.api.errors import bad_cursor
 from hub.api.parsing import Blueprint
 from hub.api.schemas import ErrorSchema, timestamp
 
@@ -85,8 +85,7 @@ def audit_page(s, account_id: str, args: dict) -> dict:
             actions=args.get("action"), target_type=args.get("target_type"),
             target_id=args.get("target_id"))
     except InvalidCursor:
-        raise invalid({"cursor": ["Not a cursor this API gave out (use next_cursor)"]},
-                      "The query parameters are not valid")
+        raise bad_cursor() from None
     return {"items": [entry_json(e) for e in rows], "next_cursor": next_cursor}
 
 

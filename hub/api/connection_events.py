@@ -9,12 +9,13 @@ from marshmallow import RAISE
 
 from fiscal.ledger import postings as ledger_postings
 from fiscal.ledger import source_events as events_ledger
+from fiscal.ledger.keyset import InvalidCursor
 from fiscal.ledger.models import StoredEvent
 from hub.api.auth import ledger, requires
 from hub.api.connection_schemas import (EventDetailsSchema, EventPageSchema, EventQuerySchema,
                                         mask_request, mask_values)
 from hub.api.connections import connection_or_404, installed
-from hub.api.errors import ApiError, invalid
+from hub.api.errors import ApiError, bad_cursor
 from hub.api.parsing import Blueprint
 from hub.api.schemas import ErrorSchema
 from hub.connection_runtime import ConnectorUnavailable, load_connector
@@ -70,9 +71,8 @@ def list_events(args: dict, connection_id: str):
             rows, next_cursor = events_ledger.list_events(
                 s, conn.id, state=args.get("state"), limit=args["limit"],
                 cursor=args.get("cursor"))
-        except events_ledger.InvalidCursor:
-            raise invalid({"cursor": ["Not a cursor this API gave out (use next_cursor)"]},
-                          "The query parameters are not valid")
+        except InvalidCursor:
+            raise bad_cursor() from None
         return {"items": [event_json(s, r) for r in rows], "next_cursor": next_cursor}
 
 

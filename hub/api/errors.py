@@ -46,6 +46,12 @@ def invalid(errors: dict, message: str = "The request is not valid") -> ApiError
     return ApiError(422, "validation_failed", message, errors)
 
 
+def bad_cursor() -> ApiError:
+    """A 422 for a ``cursor`` parameter this API did not give out."""
+    return invalid({"cursor": ["Not a cursor this API gave out (use next_cursor)"]},
+                   "The query parameters are not valid")
+
+
 def stringify_keys(messages):
     """marshmallow keys list positions as ints; JSON object keys are strings."""
     if isinstance(messages, dict):

@@ -1,17 +1,16 @@
 """How jobs look in the API, and the print-queue listing with its filters and keyset pages."""
 from __future__ import annotations
 
-import base64
-import json
 from datetime import datetime, time, timezone
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 from sqlalchemy import and_, or_, select
 
 from fiscal.ledger import jobs as ledger_jobs
+from fiscal.ledger.keyset import InvalidCursor, decode_cursor, encode_cursor
 from fiscal.ledger.models import Job, JobAttempt, JobEvent
 from fiscal.model import JobKind, JobState
-from hub.api.errors import invalid
+from hub.api.errors import bad_cursor
 
 MAX_PAGE = 200
 MAX_FD_NUMBER = 2**32 - 1        # FFD tag 1040 is a 32-bit number
@@ -149,19 +148,11 @@ def job_conditions(account_id: str, a: dict) -> list:
     return where
 
 
-def _encode_cursor(job: Job) -> str:
-    raw = json.dumps([job.created_at.isoformat(), job.id]).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
 def _decode_cursor(cursor: str) -> tuple[datetime, str]:
     try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        created, job_id = json.loads(raw)
-        return datetime.fromisoformat(created), str(job_id)
-    except Exception:
-        raise invalid({"cursor": ["Not a cursor this API gave out (use next_cursor)"]},
-                      "The query parameters are not valid")
+        return decode_cursor(cursor)
+    except InvalidCursor:
+        raise bad_cursor() from None
 
 
 def list_jobs(s, account_id: str, a: dict) -> dict:
@@ -180,7 +171,8 @@ def list_jobs(s, account_id: str, a: dict) -> dict:
     more = len(rows) > limit
     rows = rows[:limit]
     return {"items": [job_json(r) for r in rows],
-            "next_cursor": _encode_cursor(rows[-1]) if more else None}
+            "next_cursor": (encode_cursor(rows[-1].created_at, rows[-1].id)
+                            if more else None)}
 
 
 def count_jobs(s, account_id: str, a: dict) -> dict:

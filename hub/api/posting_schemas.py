@@ -2,16 +2,15 @@
 looks in the API. Request schemas refuse unknown fields; money is written as a string."""
 from __future__ import annotations
 
-import base64
-import json
 from datetime import datetime
 from decimal import Decimal
 
 from marshmallow import Schema, fields, validate
 
+from fiscal.ledger import keyset
 from fiscal.ledger.models import Posting, PostingEvent
 from fiscal.model import PostingState
-from hub.api.errors import invalid
+from hub.api.errors import bad_cursor
 from hub.api.schemas import JobEventSchema, StrictBoolean, money, timestamp
 
 MAX_PAGE = 200
@@ -39,18 +38,14 @@ def posting_json(p: Posting, history: list[PostingEvent] | None = None) -> dict:
 
 
 def encode_cursor(p: Posting) -> str:
-    raw = json.dumps([p.created_at.isoformat(), p.id]).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return keyset.encode_cursor(p.created_at, p.id)
 
 
 def decode_cursor(cursor: str) -> tuple[datetime, str]:
     try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        created, posting_id = json.loads(raw)
-        return datetime.fromisoformat(created), str(posting_id)
-    except Exception:
-        raise invalid({"cursor": ["Not a cursor this API gave out (use next_cursor)"]},
-                      "The query parameters are not valid")
+        return keyset.decode_cursor(cursor)
+    except keyset.InvalidCursor:
+        raise bad_cursor() from None
 
 
 def _several(what: str) -> str:

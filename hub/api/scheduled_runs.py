@@ -13,7 +13,7 @@ from marshmallow import RAISE, Schema, fields, validate
 from fiscal.ledger import scheduled_runs as runs_ledger
 from fiscal.ledger.models import ScheduledRun
 from hub.api.auth import ledger, requires
-from hub.api.errors import invalid
+from hub.api.errors import bad_cursor
 from hub.api.parsing import Blueprint
 from hub.api.schemas import ErrorSchema, timestamp
 
@@ -108,6 +108,5 @@ def list_scheduled_runs(args: dict):
                 name=args.get("name"), state=args.get("state"), limit=args["limit"],
                 cursor=args.get("cursor"))
         except runs_ledger.InvalidCursor:
-            raise invalid({"cursor": ["Not a cursor this API gave out (use next_cursor)"]},
-                          "The query parameters are not valid")
+            raise bad_cursor() from None
         return {"items": [run_json(r) for r in rows], "next_cursor": next_cursor}
