@@ -6,10 +6,14 @@ connection's connector is unavailable" means.
 """
 from __future__ import annotations
 
+import inspect
+from datetime import date, timedelta
+
 import requests
 from marshmallow import ValidationError
+from sqlalchemy import select
 
-from hub.connectors import Connector, connectors
+from hub.connectors import Connector, SourceEvent, connectors
 
 HTTP_TIMEOUT = (5, 30)          # connect, read (seconds)
 
@@ -62,3 +66,28 @@ def connection_view(conn) -> dict:
     return {"id": conn.id, "account_id": conn.account_id, "connector": conn.connector,
             "name": conn.name, "settings": dict(conn.settings or {}), "routing": routing(conn),
             "time_zone": conn.time_zone, "closing_time": conn.closing_time}
+
+
+def business_day_events(ledger, conn, day: date) -> list[SourceEvent]:
+    """The connection's accepted events the hub received during business day ``day`` (from
+    the closing time before it to its own, in the connection's zone), oldest first — what a
+    connector totals up at end of day. The end-of-day events themselves are left out."""
+    from fiscal.ledger.models import StoredEvent
+    from fiscal.model import EventState
+    from hub.periodic import BusinessDay
+    days = BusinessDay.of(conn.closing_time, conn.time_zone)
+    start, end = days.closes_at(day - timedelta(days=1)), days.closes_at(day)
+    with ledger.session(readonly=True) as s:
+        rows = s.scalars(select(StoredEvent).where(
+            StoredEvent.connection_id == conn.id, StoredEvent.state == EventState.ACCEPTED,
+            StoredEvent.received_at >= start, StoredEvent.received_at < end,
+            StoredEvent.type != "end_of_day").order_by(StoredEvent.received_at, StoredEvent.id))
+        return [SourceEvent.from_json(r.payload) for r in rows if r.payload]
+
+
+def run_end_of_day(ledger, connector: Connector, conn, day: date, http) -> list:
+    """``connector.end_of_day(day, http)``, given the business day's events too when its
+    method takes an ``events`` argument (a POS connector totalling the day's bills)."""
+    if "events" in inspect.signature(connector.end_of_day).parameters:
+        return connector.end_of_day(day, http, events=business_day_events(ledger, conn, day))
+    return connector.end_of_day(day, http)

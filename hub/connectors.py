@@ -21,6 +21,7 @@ from marshmallow import Schema, ValidationError
 from hub.verification import (VerificationFailed, sign_hmac, verify_basic,  # noqa: F401
                               verify_hmac, verify_query_key, verify_shared_secret)
 __all__ = ["Connector", "ConnectorRoute", "FiscalJobIntent", "InboundRequest", "Intent",
+           "LinkUnavailable",
            "NotSupported", "PostingIntent", "PostingNotDelivered", "PostingRefused",
            "SourceEvent", "TranslationError", "VerificationFailed", "check_intents",
            "connectors", "intents_to_json", "sign_hmac", "verify_basic", "verify_hmac",
@@ -55,6 +56,15 @@ class PostingRefused(Exception):
         self.reason, self.details = reason, details or {}
 
 
+class LinkUnavailable(Exception):
+    """Raised by a route context's ``linked(connection_id)``: the linked connection is gone, of
+    another account, or its connector is not installed or cannot load its settings."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
 class PostingNotDelivered(Exception):
     """Raised by :meth:`Connector.send_posting`: the posting surely did not reach the target
     (refused before it was read: a rate limit, a 503, no connection). It is tried again after
@@ -70,7 +80,7 @@ class ConnectorRoute:
     """An endpoint the source system calls synchronously, served at
     ``/hooks/<connection id><rule>`` for each connection (e.g. ``/search``). The hub loads
     the connection, runs :meth:`Connector.verify` on the request, then calls the connector's
-    method named ``view`` as ``view(request, context)`` (a :class:`hub.intake.RouteContext`);
+    method named ``view`` as ``view(request, context)`` (a :class:`hub.route_context.RouteContext`);
     it returns ``(status, body dict)``."""
 
     rule: str
@@ -153,18 +163,26 @@ class FiscalJobIntent:
 
 @dataclass(frozen=True)
 class PostingIntent:
-    """Money to post to the source system (a room charge, a tip, end-of-day revenue)."""
+    """Money to post to the source system (a room charge, a tip, end-of-day revenue).
+
+    ``connection``: the ID of another connection of the same account that receives it (a POS
+    connector posting onto its linked PMS connection's folios, which that connection's
+    connector sends); None — the default — for the event's own connection."""
 
     kind: str
     target: str
     amount: Decimal
     payload: dict = field(default_factory=dict)
     idempotency_key: str = ""
+    connection: str | None = None
 
     def to_json(self) -> dict:
-        return {"intent": "posting", "idempotency_key": self.idempotency_key, "kind": self.kind,
-                "target": self.target, "amount": _jsonable(self.amount),
-                "payload": _jsonable(self.payload)}
+        out = {"intent": "posting", "idempotency_key": self.idempotency_key, "kind": self.kind,
+               "target": self.target, "amount": _jsonable(self.amount),
+               "payload": _jsonable(self.payload)}
+        if self.connection:
+            out["connection"] = self.connection
+        return out
 
 
 Intent = FiscalJobIntent | PostingIntent
@@ -220,6 +238,9 @@ def check_intents(intents: Any, load_jobs: bool = True) -> list[Intent]:
                 raise TranslationError(f"{where}: a posting's amount must be a finite Decimal")
             if not intent.kind or not intent.target:
                 raise TranslationError(f"{where}: a posting needs a kind and a target")
+            if intent.connection is not None and (not isinstance(intent.connection, str)
+                                                  or not intent.connection):
+                raise TranslationError(f"{where}: a posting's connection is a connection ID")
             continue
         if not isinstance(intent.job, dict):
             raise TranslationError(f"{where}: job must be a dict")

@@ -27,15 +27,16 @@ from sqlalchemy import update
 
 from fiscal.ledger import audit
 from fiscal.ledger import postings as ledger_postings
+from fiscal.ledger.connections import live_connection
 from fiscal.ledger import source_events as events_ledger
 from fiscal.ledger.db import JOB_CHANGES
 from fiscal.ledger.models import Connection, StoredEvent, utcnow
 from fiscal.model import EventState
 from fiscal.schemas import load_job
 from hub.api.errors import ApiError
-from hub.connection_runtime import connection_view, http_session
+from hub.connection_runtime import connection_view, http_session, run_end_of_day
 from hub.connectors import (FiscalJobIntent, Intent, SourceEvent, TranslationError,
-                            _jsonable, check_intents)
+                            _jsonable, check_intents, connectors)
 
 log = logging.getLogger(__name__)
 DEFAULT_TRANSLATE_TIMEOUT = 5.0
@@ -197,13 +198,13 @@ class Intake:
                          {"connection_id": conn.id, "event_id": row.event_id})
             return self._settle(s, conn, row, event, result, actor)
 
-    @staticmethod
-    def _end_of_day_again(conn, connector, event: SourceEvent) -> list[Intent]:
+    def _end_of_day_again(self, conn, connector, event: SourceEvent) -> list[Intent]:
         """An end-of-day event has no request to translate: ask the connector again."""
         http = http_session(conn)
         try:
-            return check_intents(connector.end_of_day(
-                date.fromisoformat(event.payload["business_day"]), http))
+            return check_intents(run_end_of_day(
+                self.ledger, connector, conn, date.fromisoformat(event.payload["business_day"]),
+                http))
         except TranslationError:
             raise
         except Exception as exc:
@@ -275,16 +276,35 @@ class Intake:
                     raise Refused(f"{where}: {detail}", {where: exc.errors or {}})
                 job_ids.append(job_row.id)
                 continue
+            receiver, key = self._posting_receiver(s, conn, intent, where)
             try:
                 posting, _ = ledger_postings.create_posting(
-                    s, account_id=conn.account_id, connection_id=conn.id, kind=intent.kind,
+                    s, account_id=conn.account_id, connection_id=receiver, kind=intent.kind,
                     target=intent.target, amount=intent.amount,
-                    payload=_jsonable(intent.payload), idempotency_key=intent.idempotency_key,
+                    payload=_jsonable(intent.payload), idempotency_key=key,
                     actor=actor, source_event_id=row.id)
             except ledger_postings.PostingConflict as exc:
                 raise Refused(f"{where}: {exc}")
             posting_ids.append(posting.id)
         return job_ids, posting_ids
+
+    def _posting_receiver(self, s, conn: Connection, intent, where: str) -> tuple[str, str]:
+        """The connection a posting goes to and its key there: the event's own connection, or
+        the live connection of the same account the intent names — whose connector must send
+        postings. Its key there is prefixed with this connection's ID, so two connections
+        posting onto one PMS never collide."""
+        if not intent.connection or intent.connection == conn.id:
+            return conn.id, intent.idempotency_key
+        other = live_connection(s, intent.connection)
+        if other is None or other.account_id != conn.account_id:
+            raise Refused(f"{where}: the posting names connection {intent.connection!r}, which "
+                          "is not a connection of this account (fix the linked connection in "
+                          "the settings)")
+        cls = connectors(self.host).get(other.connector)
+        if cls is None or not cls.supports("send_posting"):
+            raise Refused(f"{where}: connection {other.name!r} cannot receive postings (its "
+                          f"connector {other.connector!r} is not installed or sends none)")
+        return other.id, f"{conn.id}:{intent.idempotency_key}"
 
     def _routed(self, conn: Connection, job: dict, where: str) -> dict:
         if job.get("register") or job.get("register_group"):

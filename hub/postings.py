@@ -48,6 +48,10 @@ MAX_TRIES = 10
 # posting for days).
 MAX_DELAY = 6 * 3600
 SETTLED = frozenset({P.POSTED, P.FAILED, P.NEEDS_ATTENTION, P.CANCELLED})
+# A try a source system's route is making (hub.route_context) is left to it this long (seconds:
+# over two HTTP read timeouts and a rate-limit wait) before anyone takes it for interrupted.
+ROUTE_LEASE = 120.0
+ROUTE_PREFIX = "route:"
 
 
 # pure decisions --------------------------------------------------------------------------------
@@ -118,7 +122,9 @@ class PostingService:
         self.max_tries = max_tries
         self.http_factory = http_factory
 
-    def run(self, posting_id: str) -> Outcome:
+    def run(self, posting_id: str, due_now: bool = False) -> Outcome:
+        """One delivery of ``posting_id``; ``due_now`` sends a pending posting whose next
+        try is not due yet (a source system waiting on the line for it)."""
         with self.ledger.session(readonly=True) as s:
             posting = s.get(Posting, posting_id)
             conn = s.get(Connection, posting.connection_id) if posting is not None else None
@@ -126,9 +132,11 @@ class PostingService:
             return Outcome("unknown", "no such posting in the ledger")
         if posting.state in SETTLED:
             return Outcome(posting.state, "already settled; nothing to do")
-        if posting.state == P.PENDING and posting.not_before is not None \
+        if posting.state == P.PENDING and not due_now and posting.not_before is not None \
                 and posting.not_before > self.clock():
             return Outcome(P.PENDING, f"not due until {posting.not_before.isoformat()}")
+        if posting.state == P.SENDING and self._in_other_hands(posting_id):
+            return Outcome(P.SENDING, "another sender is trying it right now; left to it")
         http = self.http_factory(conn)
         try:
             if posting.state == P.SENDING:
@@ -136,6 +144,22 @@ class PostingService:
             return self._try(posting, conn, http)
         finally:
             http.close()
+
+    def _in_other_hands(self, posting_id: str) -> bool:
+        """Whether a posting found ``sending`` is a live try of someone else's. The posting
+        workers of a connection hold its lock, so a worker's try that another worker finds
+        was interrupted. A route (a source system waiting on the line) holds no lock: its
+        try is left alone for ROUTE_LEASE seconds, and a route leaves anyone's recent try
+        alone — it waits for it instead."""
+        with self.ledger.session(readonly=True) as s:
+            took = next((e for e in reversed(ledger_postings.history(s, posting_id))
+                         if e.to_state == P.SENDING), None)
+        if took is None or took.actor == self.actor:
+            return False
+        recent = took.at > self.clock() - timedelta(seconds=ROUTE_LEASE)
+        if self.worker.startswith(ROUTE_PREFIX):
+            return recent
+        return recent and took.actor.startswith(f"posting-worker:{ROUTE_PREFIX}")
 
     # one try ----------------------------------------------------------------------------------
     def _try(self, posting: Posting, conn: Connection, http) -> Outcome:

@@ -31,7 +31,7 @@ from fiscal.model import JobKind, JobState
 from fiscal.schemas import load_job
 from hub.api.errors import ApiError
 from hub.api.job_intake import accept_job
-from hub.connection_runtime import connector_class, load_connector
+from hub.connection_runtime import connector_class, load_connector, run_end_of_day
 from hub.connectors import NotSupported, SourceEvent
 from hub.intake import outcome_of
 
@@ -167,7 +167,7 @@ def _end_of_day_event(sched, conn, day: date, due_at: datetime) -> dict:
     connector = load_connector(sched.host, conn)
     http = sched.http_factory(conn)
     try:
-        intents = connector.end_of_day(day, http)
+        intents = run_end_of_day(sched.ledger, connector, conn, day, http)
     except NotSupported:
         return {"supported": False}
     finally:

@@ -23,9 +23,10 @@ from flask import Blueprint, current_app, jsonify, request
 from fiscal.ledger.connections import live_connection
 from fiscal.model import EventState
 from hub.api.errors import ApiError
-from hub.connection_runtime import ConnectorUnavailable, http_session, load_connector
+from hub.connection_runtime import ConnectorUnavailable, load_connector
 from hub.connectors import InboundRequest, SourceEvent, VerificationFailed
 from hub.intake import Intake
+from hub.route_context import RouteContext
 
 log = logging.getLogger(__name__)
 bp = Blueprint("hooks", __name__)
@@ -119,18 +120,6 @@ def receive(connection_id: str):
     return answer(intake().accept_events(conn, connector, events, inbound.to_json()))
 
 
-class RouteContext:
-    """What a connector's route handler may use: its connection, the HTTP client for the
-    connection's systems, and :meth:`accept` to store events now (synchronously)."""
-
-    def __init__(self, conn, connector):
-        self.connection, self.connector = conn, connector
-        self.http = http_session(conn)
-
-    def accept(self, events: list[SourceEvent], request_json: dict | None = None):
-        return intake().accept_events(self.connection, self.connector, events, request_json)
-
-
 @bp.route("/hooks/<connection_id>/<path:rule>", methods=["GET", "POST", "PUT", "DELETE"])
 def connector_route(connection_id: str, rule: str):
     conn, connector = _connection_and_connector(connection_id)
@@ -143,12 +132,15 @@ def connector_route(connection_id: str, rule: str):
                                                   f"{', '.join(route.methods)}")
     inbound = inbound_request()
     _verified(connector, inbound)
+    context = RouteContext(intake(), conn, connector)
     try:
-        status, body = getattr(connector, route.view)(inbound, RouteContext(conn, connector))
+        status, body = getattr(connector, route.view)(inbound, context)
     except ApiError:
         raise
     except Exception as exc:
         log.exception("connector %s failed in route %s", connector.name, wanted)
         raise ApiError(502, "connector_error", f"{connector.name} failed to answer {wanted}: "
                                                f"{type(exc).__name__}")
+    finally:
+        context.http.close()
     return jsonify(body), status
