@@ -41,10 +41,13 @@ Payments. Each ``methodCode`` is looked up in ``payment_types`` (unknown → ref
 card parts are fiscalized as paid (net of tips, see :mod:`plugins.lightspeed.settings` ``tips``);
 the room part (``room``, i.e. ``IKPMS``) per ``room_charge``: ``credit`` (default) fiscalizes it
 as payment type ``credit`` and posts it; ``none`` only posts it. Per reservation there is one
-``room_charge`` posting (target: ``reservationId``; payload: the reservation, the room when the
-payment carries a ``roomId`` — the published body does not, the PMS connector resolves it —
-the bill's ids, and the amount split by charge template) and, when its payments carry a
-``gratuity``, one ``tip`` posting.
+``room_charge`` posting (target: ``reservationId``, to the connection ``pms_connection_id``;
+payload: the reservation, the room when the payment carries a ``roomId`` — the published body
+does not — the bill's ids, a ``reference`` for the folio (``LS <receiptId>``), the
+``service_date`` (the settings' ``business_day`` when given), and ``lines``: the amount split by
+charge template, plus the payments' ``gratuity`` as one line of ``tip_template`` marked
+``"tip": true``). The tip rides in the same posting so the charge and its tip land on the folio
+together or not at all.
 
 Voids and refunds. Negative quantities mark a refund/void: it needs ``initialAccountId``
 (refused without), every figure is read with its sign turned, and it becomes a ``sell_refund``
@@ -53,8 +56,7 @@ receipt's key names the original account (``…:sell_refund:<initialAccountId>``
 "same or next business day" rule and a correction on a later day are left to the connector. A
 bill mixing sold and returned lines is refused.
 
-Keys: ``lightspeed:<uuid>:sell`` (``receiptId`` when there is no ``uuid``), ``…:room:<reservation>``,
-``…:tip:<reservation>``; a key longer than 90 characters is replaced by a SHA-256 digest.
+Keys: ``lightspeed:<uuid>:sell`` (``receiptId`` when there is no ``uuid``), ``…:room:<reservation>``; a key longer than 90 characters is replaced by a SHA-256 digest.
 """
 from __future__ import annotations
 
@@ -67,7 +69,7 @@ from hub.connectors import MAX_KEY, FiscalJobIntent, Intent, PostingIntent
 from plugins.lightspeed.body import _dict, _fail, _list, _num, _opt_num, _text
 from plugins.lightspeed.settings import ROOM, rate_key, with_defaults
 
-__all__ = ["translate_charge"]
+__all__ = ["Bill", "allocate", "read_bill", "translate_charge"]
 
 ZERO = m.ZERO
 HALF_KOPECK = Decimal("0.005")
@@ -95,6 +97,29 @@ class _Line:
 
 def translate_charge(body: dict, settings: dict) -> list[Intent]:
     """The intents of one charge body (see the module docstring)."""
+    bill = read_bill(body, settings)
+    return _intents(body, bill.base, bill.initial, bill.sign, bill.entries, bill.payments,
+                    bill.total, bill.opts)
+
+
+@dataclass
+class Bill:
+    """A charge body read and added up: its items at full value (``entries``: name, qty, vat,
+    amount, template …, discounts folded in), its payments (type, amount, gratuity, net,
+    reservation), the bill's ``total`` (the payments net of tips) and ``sign`` (-1: a
+    refund/void, every figure turned positive)."""
+
+    opts: dict
+    base: str
+    initial: str
+    sign: int
+    entries: list[dict]
+    payments: list[dict]
+    total: Decimal
+
+
+def read_bill(body: dict, settings: dict) -> Bill:
+    """Read and check a charge body; raises TranslationError naming the field."""
     opts = with_defaults(settings)
     body = _dict(body, "body")
     base = _text(body.get("uuid")) or _text(body.get("receiptId"))
@@ -117,7 +142,7 @@ def translate_charge(body: dict, settings: dict) -> list[Intent]:
             _fail(f"{p['where']}.gratuity", "the tip is larger than the payment")
     bill_total = sum((p["net"] for p in payments), ZERO)
     entries = _entries(lines, service, pretax, bill_total, opts)
-    return _intents(body, base, initial, sign, entries, payments, bill_total, opts)
+    return Bill(opts, base, initial, sign, entries, payments, bill_total)
 
 
 def _sign(raw_lines: list) -> int:
@@ -202,7 +227,7 @@ def _payment(p, n: int, sign: int, opts: dict) -> dict | None:
     reservation = _text(p.get("reservationId"))
     if kind == ROOM and not reservation:
         _fail(f"{where}.reservationId", "required on a room charge")
-    return {"where": where, "type": kind, "amount": amount, "gratuity": gratuity,
+    return {"where": where, "type": kind, "method": code, "amount": amount, "gratuity": gratuity,
             "reservation": reservation, "room": _text(p.get("roomId")) or None}
 
 
@@ -220,7 +245,7 @@ def _service_parts(lines, service, pretax) -> list[tuple[str, str | None, Decima
     if any(ln.contribution for ln in lines):
         return [("vat", ln.vat, ln.contribution * (ln.mult if pretax and ln.mult else 1))
                 for ln in lines if ln.contribution]
-    shares = _allocate(m.money(abs(amount)), [ln.gross(pretax) for ln in sales])
+    shares = allocate(m.money(abs(amount)), [ln.gross(pretax) for ln in sales])
     return [("vat", ln.vat, share) for ln, share in zip(sales, shares)]
 
 
@@ -239,7 +264,7 @@ def _reading(lines, service, payments) -> tuple[bool, bool]:
           "charge do not add up to the payments")
 
 
-def _allocate(total: Decimal, weights: list[Decimal]) -> list[Decimal]:
+def allocate(total: Decimal, weights: list[Decimal]) -> list[Decimal]:
     """``total`` (kopecks) split in proportion to ``weights``, largest remainder first."""
     if not weights:
         return []
@@ -281,7 +306,7 @@ def _entries(lines, service, pretax, bill_total, opts) -> list[dict]:
             last_sale.final += ln.final
         else:
             pool = [s for s in sales if s.vat == ln.vat and ln.mult is not None] or sales
-            for s, share in zip(pool, _allocate(ln.final, [s.final for s in pool])):
+            for s, share in zip(pool, allocate(ln.final, [s.final for s in pool])):
                 s.final += share
     for ln in sales:
         if ln.final < 0:
@@ -325,7 +350,7 @@ def _intents(body, base, initial, sign, entries, payments, bill_total, opts) -> 
     receipt_key = _key(base, "sell") if sign > 0 else _key(base, "sell_refund", initial)
     amounts = [e["amount"] for e in entries]
     if fiscal_total != bill_total:
-        amounts = _allocate(fiscal_total, amounts)
+        amounts = allocate(fiscal_total, amounts)
     tips = sum((p["gratuity"] for p in fiscal), ZERO) if opts["tips"] == "item" else ZERO
     paid: dict[str, Decimal] = {}
     for p in fiscal:
@@ -351,25 +376,27 @@ def _intents(body, base, initial, sign, entries, payments, bill_total, opts) -> 
     for e in entries:
         by_template[e["template"]] = by_template.get(e["template"], ZERO) + e["amount"]
     reservations = list(dict.fromkeys(p["reservation"] for p in room))
+    reference = "LS " + (_text(body.get("receiptId")) or _text(body.get("fiscId")) or base)[:40]
     common = {"receipt_id": _text(body.get("receiptId")) or None,
               "fisc_id": _text(body.get("fiscId")) or None, "uuid": _text(body.get("uuid")) or None,
               "initial_account_id": initial or None,
               "revenue_center": _text(body.get("revenueCenterName")) or None,
-              "receipt_key": receipt_key if total > 0 and fiscal_room else None}
+              "receipt_key": receipt_key if total > 0 and fiscal_room else None,
+              "reference": reference, "service_date": opts.get("business_day")}
     for res in reservations:
         mine = [p for p in room if p["reservation"] == res]
         charge = sum((p["net"] for p in mine), ZERO)
         tip = sum((p["gratuity"] for p in mine), ZERO)
-        head = dict(common, reservation_id=res, room=next((p["room"] for p in mine if p["room"]),
-                                                          None))
-        if charge:
-            shares = _allocate(charge, list(by_template.values()))
-            lines = [{"template": t, "amount": s * sign} for t, s in zip(by_template, shares) if s]
-            intents.append(PostingIntent(kind="room_charge", target=res, amount=charge * sign,
-                                         payload=dict(head, lines=lines),
-                                         idempotency_key=_key(base, "room", res)))
-        if tip:
-            intents.append(PostingIntent(kind="tip", target=res, amount=tip * sign,
-                                         payload=dict(head, template=opts["tip_template"]),
-                                         idempotency_key=_key(base, "tip", res)))
+        if not charge and not tip:
+            continue
+        shares = allocate(charge, list(by_template.values())) if charge else []
+        lines = [{"template": t, "amount": s * sign} for t, s in zip(by_template, shares) if s]
+        if tip:     # one posting per folio: the charge and its tip land together or not at all
+            lines.append({"template": opts["tip_template"], "amount": tip * sign, "tip": True})
+        payload = dict(common, reservation_id=res, lines=lines, tip=tip * sign,
+                       room=next((p["room"] for p in mine if p["room"]), None))
+        intents.append(PostingIntent(kind="room_charge", target=res,
+                                     amount=(charge + tip) * sign, payload=payload,
+                                     idempotency_key=_key(base, "room", res),
+                                     connection=opts.get("pms_connection_id") or None))
     return intents

@@ -18,28 +18,9 @@ from hub.connectors import (MAX_KEY, FiscalJobIntent, PostingIntent, Translation
 from plugins.lightspeed.settings import LightspeedTranslationSettings
 from plugins.lightspeed.translation import translate_charge
 
+from lightspeed_bills import bill, pay, sale
+
 D = Decimal
-
-
-def sale(desc, qty, amount, rate=1.2, tax=None, **extra):
-    line = {"type": "Sale", "description": desc, "quantity": qty, "amount": amount,
-            "unitAmount": amount / qty if qty else 0, **extra}
-    if rate is not None:
-        line["taxLines"] = [{"taxId": "1", "taxName": "VAT", "taxRate": rate,
-                             "taxAmount": tax if tax is not None else 0.0,
-                             "taxIncluded": tax is None}]
-    return line
-
-
-def bill(transactions, payments, **extra):
-    return {"name": "Table 4", "uuid": "xfe9ldKWSfW8VrAYUcnvGA==", "receiptId": "R51.3",
-            "fiscId": "A1234.5", "ownerName": "Ivanova", "revenueCenterId": 101,
-            "revenueCenterName": "Fixed POS", "transactions": transactions,
-            "payments": payments, **extra}
-
-
-def pay(code, amount, **extra):
-    return {"methodCode": code, "methodName": code.title(), "amount": amount, **extra}
 
 
 def run(body, settings=None):
@@ -116,17 +97,20 @@ def test_fully_charged_to_the_room_with_a_tip():
     r = receipt(jobs[0])
     assert figures(r)[1:] == ([("credit", D("50.00"))], D("50.00"))
     assert {i["payment_method"] for i in r["items"]} == {"credit"}
-    room, tip = postings
-    assert (room.kind, room.target, room.amount) == ("room_charge", "001", D("50.00"))
+    [room] = postings       # the tip rides with the charge: both land or neither
+    assert (room.kind, room.target, room.amount) == ("room_charge", "001", D("55.00"))
     assert room.payload["lines"] == [{"template": "Kitchen", "amount": D("30.00")},
-                                     {"template": "Bar", "amount": D("20.00")}]
+                                     {"template": "Bar", "amount": D("20.00")},
+                                     {"template": "Tips", "amount": D("5.00"), "tip": True}]
+    assert room.payload["tip"] == D("5.00")
     assert room.payload["receipt_id"] == "R51.3"
+    assert room.payload["reference"] == "LS R51.3"
     assert room.payload["receipt_key"] == jobs[0].idempotency_key
     assert room.payload["reservation_id"] == "001"
-    assert (tip.kind, tip.target, tip.amount) == ("tip", "001", D("5.00"))
-    assert tip.payload["template"] == "Tips"
+    assert room.connection is None          # no pms_connection_id in the settings
     assert room.idempotency_key == "lightspeed:xfe9ldKWSfW8VrAYUcnvGA==:room:001"
-    assert tip.idempotency_key == "lightspeed:xfe9ldKWSfW8VrAYUcnvGA==:tip:001"
+    [linked] = run(body, {**settings, "pms_connection_id": "clock-1"})[1]
+    assert linked.connection == "clock-1"
 
 
 def test_tip_on_top_of_the_payment_amount_is_detected():
@@ -134,8 +118,8 @@ def test_tip_on_top_of_the_payment_amount_is_detected():
                 [pay("IKPMS", 30.0, gratuity=3.0, reservationId="001")])
     jobs, postings = run(body)
     assert receipt(jobs[0])["total"] == D("30.00")
-    assert [(p.kind, p.amount) for p in postings] == [("room_charge", D("30.00")),
-                                                      ("tip", D("3.00"))]
+    assert [(p.kind, p.amount, p.payload["tip"]) for p in postings] == [
+        ("room_charge", D("33.00"), D("3.00"))]
 
 
 def issue_bill():
@@ -291,8 +275,10 @@ def test_refund_with_pms_fiscalizing_refunds_only_the_card_part():
     jobs, postings = run(body, {"room_charge": "none"})
     # tips inside the payments: 18 + 32 = 50
     assert figures(receipt(jobs[0]))[1:] == ([("cash", D("32.00"))], D("32.00"))
-    assert [(p.kind, p.amount) for p in postings] == [("room_charge", D("-18.00")),
-                                                      ("tip", D("-2.00"))]
+    [room] = postings
+    assert (room.kind, room.amount, room.payload["tip"]) == ("room_charge", D("-20.00"),
+                                                             D("-2.00"))
+    assert [line["amount"] for line in room.payload["lines"]] == [D("-18.00"), D("-2.00")]
 
 
 def test_json_floats_are_read_as_their_decimal_text():
@@ -458,9 +444,9 @@ def bills(draw):
 def test_receipts_add_up_and_the_room_part_is_posted(case, treatment):
     body, total, room, tip = case
     jobs, postings = run(body, {"room_charge": treatment})
-    room_posted = sum((p.amount for p in postings if p.kind == "room_charge"), D(0))
-    assert room_posted == room
-    assert sum((p.amount for p in postings if p.kind == "tip"), D(0)) == tip
+    tips = sum((p.payload["tip"] for p in postings), D(0))
+    assert tips == tip
+    assert sum((p.amount for p in postings if p.kind == "room_charge"), D(0)) == room + tip
     for p in postings:
         if p.kind == "room_charge":
             assert sum((line["amount"] for line in p.payload["lines"]), D(0)) == p.amount
@@ -474,4 +460,4 @@ def test_receipts_add_up_and_the_room_part_is_posted(case, treatment):
             assert r["total"] == total
     if not jobs:
         assert treatment == "none" and room == total
-    assert room_posted + fiscal_non_room == total
+    assert (room + tip) + fiscal_non_room == total + tips
