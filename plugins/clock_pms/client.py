@@ -172,6 +172,11 @@ class ClockClient:
         return self.request("POST", f"bookings/{_id(booking_id)}/charges_by_source/bulk",
                             api_type=PMS_API, body={"charges": list(charges)})
 
+    def booking(self, booking_id: int | str) -> Any:
+        """``GET /pms_api/…/bookings/:id``: the booking (documented as "booking VIEW" in
+        Clock's changelog; its fields are not published verbatim — read them defensively)."""
+        return self.request("GET", f"bookings/{_id(booking_id)}", api_type=PMS_API)
+
     def event_chargeable_folios(self) -> Any:
         """``GET /pms_api/…/events/chargeable_folios`` (``event_name, checkin_status, arrival,
         departure, folio_name, folio_id``)."""
@@ -192,6 +197,27 @@ class ClockClient:
     def folio(self, folio_id: int | str) -> Any:
         """``GET /base_api/…/folios/:id``: balance, closure, invoice and fiscalization fields."""
         return self.request("GET", f"folios/{_id(folio_id)}", api_type=BASE_API)
+
+    def company_folios(self, company_id: int | str) -> Any:
+        """``GET /base_api/…/companies/:id/folios``: ASSUMED by REST convention (Clock documents
+        only the POST on this path); used to resume an end-of-day folio."""
+        return self.request("GET", f"companies/{_id(company_id)}/folios", api_type=BASE_API)
+
+    def folio_charges(self, folio_id: int | str) -> Any:
+        """``GET /base_api/…/folios/:id/charges``: ASSUMED by REST convention (Clock documents
+        POST on this path and the charge read fields, not this GET)."""
+        return self.request("GET", f"folios/{_id(folio_id)}/charges", api_type=BASE_API)
+
+    def folio_credit_items(self, folio_id: int | str) -> Any:
+        """``GET /base_api/…/folios/:id/credit_items``: ASSUMED by REST convention (only the POST
+        is documented)."""
+        return self.request("GET", f"folios/{_id(folio_id)}/credit_items", api_type=BASE_API)
+
+    def credit_item(self, folio_id: int | str, credit_item_id: int | str) -> Any:
+        """``GET /base_api/…/folios/:id/credit_items/:credit_item_id``: ASSUMED by REST
+        convention (a payment push names the credit item; its read path is not published)."""
+        return self.request("GET", f"folios/{_id(folio_id)}/credit_items/{_id(credit_item_id)}",
+                            api_type=BASE_API)
 
     def post_folio_charge(self, folio_id: int | str, charge: dict) -> Any:
         """``POST /base_api/…/folios/:id/charges/`` ``{"charge": …}`` (tips, discounts)."""
