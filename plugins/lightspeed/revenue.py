@@ -2,7 +2,9 @@
 Revenue posting daily at EOD"): what the room charges did not already put on guest folios.
 
 From the business day's bills (each closed bill once: the ``receipt`` events the charge route
-stores, or ``bill`` events delivered to ``/hooks/<id>``), the part paid by cash and card:
+stores, or ``bill`` events delivered to ``/hooks/<id>``, that the hub received during the
+business day; of those, a bill whose close date falls on another business day — a void dated
+the next morning — is left to that day), the part paid by cash and card:
 
 - ``lines``: that part of each bill split by charge template in proportion to its items
   (largest remainder to the kopeck), summed per template over the day; the tips paid with it
@@ -27,14 +29,20 @@ ZERO = Decimal("0.00")
 BILL_EVENTS = ("receipt", "bill")
 
 
-def day_revenue(events: list[SourceEvent], settings: dict) -> tuple[dict, dict, list[str]]:
+def day_revenue(events: list[SourceEvent], settings: dict,
+                day: date | None = None) -> tuple[dict, dict, list[str]]:
     """``(amount per template, amount per (type, method), skipped event IDs)`` over the
-    events' bills; a bill that no longer reads (settings changed since) is skipped, by ID."""
+    events' bills of business ``day`` (a bill's ``business_day``, from its close date; all
+    of them when ``day`` is None); a bill that no longer reads (settings changed since) is
+    skipped, by ID."""
     lines: dict[tuple[str, bool], Decimal] = {}     # (template, is the tips' line)
     paid: dict[tuple[str, str], Decimal] = {}
     skipped = []
     for event in events:
         if event.type not in BILL_EVENTS:
+            continue
+        own = (event.payload or {}).get("business_day")
+        if day is not None and own and own != day.isoformat():
             continue
         try:
             bill = read_bill((event.payload or {}).get("body"), settings)
@@ -65,7 +73,7 @@ def end_of_day_posting(day: date, events: list[SourceEvent],
     pms = settings.get("pms_connection_id")
     if not pms or not settings.get("post_daily_revenue", True):
         return []
-    lines, paid, skipped = day_revenue(events, settings)
+    lines, paid, skipped = day_revenue(events, settings, day)
     lines = {k: v for k, v in lines.items() if v}
     if not lines:
         return []
