@@ -63,6 +63,21 @@ def to_decimal(value: object) -> Decimal:
     return number
 
 
+def rate_key(value: object) -> str:
+    """A tax rate as a settings-table key, however it was written: ``1.20``, ``"1.2"`` and
+    ``Decimal("1.200")`` are all ``"1.2"``; ``0.00`` is ``"0"``. Raises ValueError for
+    anything that is not a finite number (booleans included)."""
+    if isinstance(value, bool):
+        raise ValueError(f"{value!r} is not a tax rate")
+    try:
+        number = Decimal(str(value).strip())
+    except InvalidOperation:
+        raise ValueError(f"{value!r} is not a tax rate") from None
+    if not number.is_finite():
+        raise ValueError(f"{value!r} is not a tax rate")
+    return format(number.normalize(), "f") if number else "0"
+
+
 def _quantize(value: object, step: Decimal) -> Decimal:
     try:
         number = to_decimal(value).quantize(step, rounding=ROUND_HALF_UP, context=_CONTEXT)

@@ -31,10 +31,10 @@ that does not settle the folio is rejected for an operator; ``prepayment``: it i
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation
 
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates
 
+from fiscal import money
 from fiscal.model import PaymentType, Taxation, Vat
 
 from .client import API_TYPES, PMS_API
@@ -54,17 +54,8 @@ _CURRENCY = re.compile(r"^[A-Z]{3}$")
 VATS = [v.value for v in Vat]
 
 
-def rate_key(value) -> str:
-    """A tax rate as a table key: ``0.22``, ``"0.220"`` and ``Decimal("0.22")`` → ``"0.22"``."""
-    if isinstance(value, bool):
-        raise ValueError(f"{value!r} is not a tax rate")
-    try:
-        number = Decimal(str(value).strip())
-    except InvalidOperation:
-        raise ValueError(f"{value!r} is not a tax rate") from None
-    if not number.is_finite():
-        raise ValueError(f"{value!r} is not a tax rate")
-    return format(number.normalize(), "f") if number else "0"
+# one reading of tax-rate keys for every connector
+rate_key = money.rate_key
 
 
 def _text(min_len=1, max_len=128, **kw):

@@ -29,10 +29,10 @@
 """
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
 
 from marshmallow import Schema, ValidationError, fields, post_load, validate
 
+from fiscal import money
 from fiscal.model import PaymentType, Taxation, Vat
 
 ROOM = "room"
@@ -64,18 +64,8 @@ DEFAULTS = {
 }
 
 
-def rate_key(value) -> str:
-    """A tax-rate multiplier as a table key: ``1.20``, ``1.2`` and ``"1.2"`` are all ``"1.2"``."""
-    if isinstance(value, bool):
-        raise ValueError(f"{value!r} is not a tax rate")
-    try:
-        number = Decimal(str(value).strip())
-    except InvalidOperation:
-        raise ValueError(f"{value!r} is not a tax rate") from None
-    if not number.is_finite():
-        raise ValueError(f"{value!r} is not a tax rate")
-    text = format(number.normalize(), "f")
-    return text
+# one reading of tax-rate keys for every connector
+rate_key = money.rate_key
 
 
 def _name(**kwargs):
