@@ -39,13 +39,18 @@ MAX_TERM = 100
 def business_day(close_date, time_zone: str, closing_time: str, fallback: datetime) -> str:
     """The business day (ISO date) a bill closed at ``close_date`` (ISO 8601, UTC when it has
     no offset) belongs to, in the connection's zone and closing time; ``fallback`` (when the
-    hub received it) when the bill carries no readable close date."""
-    at = fallback
+    hub received it) when the bill carries no readable close date — or one at the calendar's
+    edge (year 1 or 9999), where the zone arithmetic overflows."""
     if isinstance(close_date, str):
         try:
-            at = datetime.fromisoformat(close_date.replace("Z", "+00:00"))
-        except ValueError:
+            return _business_day(datetime.fromisoformat(close_date.replace("Z", "+00:00")),
+                                 time_zone, closing_time)
+        except (ValueError, OverflowError):
             pass
+    return _business_day(fallback, time_zone, closing_time)
+
+
+def _business_day(at: datetime, time_zone: str, closing_time: str) -> str:
     if at.tzinfo is None:
         at = at.replace(tzinfo=timezone.utc)
     local = at.astimezone(ZoneInfo(time_zone))
