@@ -100,3 +100,23 @@ class DeskPlugin:
 def desk_host() -> PluginHost:
     return PluginHost(make_plugin_manager(load_entrypoints=False, disabled=[], extra=[
         ("lightspeed", lightspeed_plugin), ("desk_pms", DeskPlugin())]))
+
+
+def desk_and_lightspeed(settings, auth, register, api_key: str, language: str = "en"):
+    """The hub with this PMS and Lightspeed, each a connection of the account through the API:
+    ``(app, client, lightspeed connection id, desk connection id)``; the desk reset."""
+    from hub.app import create_app
+    DESK.reset()
+    app = create_app(settings, host=desk_host())
+    client = app.test_client()
+
+    def connect(connector, conn_settings):
+        resp = client.post("/api/v1/connections", headers=auth, json={
+            "connector": connector, "name": f"{connector} one", "register_id": register["id"],
+            "settings": conn_settings})
+        assert resp.status_code == 201, resp.json
+        return resp.json["id"]
+    desk = connect("desk_pms", {})
+    pos = connect("lightspeed", {"api_key": api_key, "pms_connection_id": desk,
+                                 "language": language})
+    return app, client, pos, desk

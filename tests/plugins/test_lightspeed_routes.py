@@ -11,7 +11,7 @@ from decimal import Decimal
 import pytest
 
 from fiscal.ledger.models import Job, Posting, StoredEvent
-from desk_pms import DESK, desk_host
+from desk_pms import DESK, desk_and_lightspeed, desk_host
 from lightspeed_bills import bill, pay, sale
 
 D = Decimal
@@ -20,21 +20,7 @@ API_KEY = "lightspeed-test-api-key-0001"
 
 @pytest.fixture
 def hub(settings, redis, auth, register):
-    from hub.app import create_app
-    DESK.reset()
-    app = create_app(settings, host=desk_host())
-    client = app.test_client()
-
-    def connect(connector, settings):
-        resp = client.post("/api/v1/connections", headers=auth, json={
-            "connector": connector, "name": f"{connector} one", "register_id": register["id"],
-            "settings": settings})
-        assert resp.status_code == 201, resp.json
-        return resp.json["id"]
-    desk = connect("desk_pms", {})
-    pos = connect("lightspeed", {"api_key": API_KEY, "pms_connection_id": desk,
-                                 "language": "en"})
-    return app, client, pos, desk
+    return desk_and_lightspeed(settings, auth, register, API_KEY)
 
 
 def charge(client, pos, body, key="LS1_0001", api_key=API_KEY):

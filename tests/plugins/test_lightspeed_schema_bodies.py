@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings as hsettings, strategies as 
 from hypothesis_jsonschema import from_schema
 
 import plugins.lightspeed
-from desk_pms import DESK, desk_host
+from desk_pms import DESK, desk_and_lightspeed, desk_host
 from fiscal.ledger.models import Job, Posting, StoredEvent
 from lightspeed_bills import bill, pay, sale
 from plugins.lightspeed.messages import LANGUAGES, LIMIT, MESSAGES
@@ -148,20 +148,7 @@ def test_messages_fit_the_pos_in_every_language():
 
 
 def test_schema_bodies_get_a_clear_answer(settings, redis, auth, register):
-    from hub.app import create_app
-    DESK.reset()
-    app = create_app(settings, host=desk_host())
-    client = app.test_client()
-
-    def connect(connector, conn_settings):
-        resp = client.post("/api/v1/connections", headers=auth, json={
-            "connector": connector, "name": f"{connector} one", "register_id": register["id"],
-            "settings": conn_settings})
-        assert resp.status_code == 201, resp.json
-        return resp.json["id"]
-    desk = connect("desk_pms", {})
-    pos = connect("lightspeed", {"api_key": API_KEY, "pms_connection_id": desk,
-                                 "language": "ru"})
+    app, client, pos, _ = desk_and_lightspeed(settings, auth, register, API_KEY, "ru")
     ledger = app.extensions["fiscalhub.intake"].ledger
     numbers = itertools.count(1)
     sold: list[str] = []                                   # fiscIds of realistic bills seen
