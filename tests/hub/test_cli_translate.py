@@ -74,7 +74,7 @@ def golden_request():
     ({"secret": "tinypos-example-secret"}, {"event": {"type": "bill.closed"}}, [],
      "translation failed: the event is malformed"),
     ({"secret": "tinypos-example-secret"}, golden_request(), ["--connector", "nope"],
-     "unknown connector 'nope'; installed: example"),
+     "unknown connector 'nope'; installed: clock_pms, example, lightspeed"),
 ])
 def test_errors_exit_1_with_a_message(tmp_path, settings, event, extra, message):
     out = run("--connector", "example", "--settings", write(tmp_path, "s.json", settings),
