@@ -199,3 +199,22 @@ def change(total: object, payments: Iterable[Mapping]) -> Decimal:
         raise ValueError(f"change {result} exceeds the cash given {cash}: "
                          "only cash may exceed the total")
     return money(result)
+
+
+def allocate(total: Decimal, weights: list[Decimal]) -> list[Decimal]:
+    """``total`` (in kopecks) split in proportion to ``weights``, the leftover kopecks to the
+    largest remainders (ties to the first): the parts add up to ``total`` exactly. Equal
+    parts when the weights sum to zero."""
+    if not weights:
+        return []
+    weight = sum(weights, ZERO)
+    if weight == 0:
+        weights, weight = [Decimal(1)] * len(weights), Decimal(len(weights))
+    kopecks = int(total * 100)
+    exact = [Decimal(kopecks) * w / weight for w in weights]
+    whole = [int(e) if e >= 0 else -int(-e) for e in exact]
+    order = sorted(range(len(exact)), key=lambda i: (-(exact[i] - whole[i]), i))
+    step = 1 if kopecks >= sum(whole) else -1
+    for i in order[:abs(kopecks - sum(whole))]:
+        whole[i] += step
+    return [money(Decimal(k).scaleb(-2)) for k in whole]

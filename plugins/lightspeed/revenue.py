@@ -21,9 +21,10 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+from fiscal.money import allocate
 from hub.connectors import PostingIntent, SourceEvent, TranslationError
 from plugins.lightspeed.settings import ROOM
-from plugins.lightspeed.translation import allocate, read_bill
+from plugins.lightspeed.translation import read_bill
 
 ZERO = Decimal("0.00")
 BILL_EVENTS = ("receipt", "bill")

@@ -24,11 +24,11 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import datetime, time, timedelta, timezone
+from datetime import datetime, timezone
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from hub.connectors import LinkUnavailable, SourceEvent
+from hub.periodic import BusinessDay
 from plugins.lightspeed.messages import error
 
 log = logging.getLogger(__name__)
@@ -53,10 +53,7 @@ def business_day(close_date, time_zone: str, closing_time: str, fallback: dateti
 def _business_day(at: datetime, time_zone: str, closing_time: str) -> str:
     if at.tzinfo is None:
         at = at.replace(tzinfo=timezone.utc)
-    local = at.astimezone(ZoneInfo(time_zone))
-    hours, minutes = (int(x) for x in closing_time.split(":"))
-    day = local.date()
-    return (day - timedelta(days=1) if local.time() < time(hours, minutes) else day).isoformat()
+    return BusinessDay.of(closing_time, time_zone).open_day(at).isoformat()
 
 
 def bill_id(body: dict) -> str:

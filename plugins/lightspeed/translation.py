@@ -65,11 +65,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from fiscal import money as m
+from fiscal.money import allocate
 from hub.connectors import MAX_KEY, FiscalJobIntent, Intent, PostingIntent
 from plugins.lightspeed.body import _dict, _fail, _list, _num, _opt_num, _text
 from plugins.lightspeed.settings import ROOM, rate_key, with_defaults
 
-__all__ = ["Bill", "allocate", "read_bill", "translate_charge"]
+__all__ = ["Bill", "read_bill", "translate_charge"]
 
 ZERO = m.ZERO
 HALF_KOPECK = Decimal("0.005")
@@ -262,23 +263,6 @@ def _reading(lines, service, payments) -> tuple[bool, bool]:
                 return pretax, tips_inside
     _fail("transactions", "the lines' amounts (with or without their tax) and the service "
           "charge do not add up to the payments")
-
-
-def allocate(total: Decimal, weights: list[Decimal]) -> list[Decimal]:
-    """``total`` (kopecks) split in proportion to ``weights``, largest remainder first."""
-    if not weights:
-        return []
-    weight = sum(weights, ZERO)
-    if weight == 0:
-        weights, weight = [Decimal(1)] * len(weights), Decimal(len(weights))
-    kopecks = int(total * 100)
-    exact = [Decimal(kopecks) * w / weight for w in weights]
-    whole = [int(e) if e >= 0 else -int(-e) for e in exact]
-    order = sorted(range(len(exact)), key=lambda i: (-(exact[i] - whole[i]), i))
-    step = 1 if kopecks >= sum(whole) else -1
-    for i in order[:abs(kopecks - sum(whole))]:
-        whole[i] += step
-    return [m.money(Decimal(k).scaleb(-2)) for k in whole]
 
 
 def _entries(lines, service, pretax, bill_total, opts) -> list[dict]:
