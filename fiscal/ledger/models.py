@@ -180,6 +180,8 @@ class StateChange:
 class JobEvent(StateChange, Base):
     """The job's history: every state change with who or what made it and why."""
     __tablename__ = "job_history"
+    # The activity chart reads the history by time (fiscal.ledger.job_activity).
+    __table_args__ = (Index("ix_job_history_at", "at"),)
     job_id: Mapped[str] = mapped_column(ForeignKey("jobs.id"), index=True)
 
 

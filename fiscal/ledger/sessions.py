@@ -64,8 +64,11 @@ def start_session(session: Session, user: User, now: datetime | None = None) -> 
 
 
 def resume_session(session: Session, token: str, idle_timeout: timedelta = IDLE_TIMEOUT,
-                   now: datetime | None = None) -> User:
+                   now: datetime | None = None, touch: bool = True) -> User:
     """The user of a live session, marking it seen; raises ``SessionEnded`` otherwise.
+
+    ``touch=False`` only looks (it writes nothing): what the dashboard's live feed uses, so that
+    an open page does not keep a session alive that nobody is using.
 
     An expired session, or one whose user was blocked or deleted, is ended in the ledger
     before the exception is raised: a caller that wants that bookkeeping kept catches
@@ -79,12 +82,14 @@ def resume_session(session: Session, token: str, idle_timeout: timedelta = IDLE_
         raise SessionEnded(row.end_reason or LOGGED_OUT)
     user = session.get(User, row.user_id)
     if not _usable(user):
-        _end(row, BLOCKED, now)
+        if touch:
+            _end(row, BLOCKED, now)
         raise SessionEnded(BLOCKED)
     if now - row.last_seen_at > idle_timeout:
-        _end(row, EXPIRED, now)
+        if touch:
+            _end(row, EXPIRED, now)
         raise SessionEnded(EXPIRED)
-    if now - row.last_seen_at >= TOUCH_EVERY:
+    if touch and now - row.last_seen_at >= TOUCH_EVERY:
         row.last_seen_at = now
     return user
 

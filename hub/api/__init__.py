@@ -23,7 +23,7 @@ def _version() -> str:
 
 def init_api(app: Flask):
     from hub.api import (api_keys, audit_log, cashiers, connection_events, connection_health,
-                         connections, groups, health, jobs, plugin_views, postings,
+                         connections, groups, health, job_activity, jobs, plugin_views, postings,
                          queue_actions, receipts, register_service, registers, scheduled_runs,
                          session_views, users)
     from hub.api.spec import DESCRIPTION, Api, describe
@@ -39,7 +39,7 @@ def init_api(app: Flask):
     api.init_app(app)
     describe(api)
     for module in (session_views, users, api_keys, audit_log, registers, register_service,
-                   groups, cashiers, queue_actions, jobs, receipts, connections,
+                   groups, cashiers, queue_actions, job_activity, jobs, receipts, connections,
                    connection_events, connection_health, postings, scheduled_runs,
                    plugin_views, health):
         api.register_blueprint(module.bp)

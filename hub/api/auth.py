@@ -35,6 +35,9 @@ SESSION_COOKIE = "fiscalhub_session"
 CSRF_HEADER = "X-CSRF-Token"
 API_KEY_ROLE = ADMIN
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+# A WSGI environ key (an HTTP client cannot set one: headers arrive as HTTP_*) marking the
+# dashboard's in-process reads for its live feed: checked, but not counted as the user's activity.
+PASSIVE = "fiscalhub.passive"
 
 # Security requirements for the spec: either scheme; and "optional" for /health.
 BEARER = [{"bearerAuth": []}, {"sessionCookie": []}]
@@ -124,8 +127,20 @@ def session_ended(reason: str) -> ApiError:
 
 def _session_user(token: str) -> User:
     """The user of a live session. A read-only look first: a session seen in the last
-    ``TOUCH_EVERY`` needs no write; otherwise the ledger marks it seen (or ends it)."""
+    ``TOUCH_EVERY`` needs no write; otherwise the ledger marks it seen (or ends it).
+
+    A passive request (:data:`PASSIVE`, set only by the dashboard's own in-process calls for
+    its live feed) is checked the same way but never marks the session seen: an open page
+    must not keep alive a session that nobody is using."""
     now = utcnow()
+    if request.environ.get(PASSIVE):
+        with ledger().session(readonly=True) as s:
+            try:
+                return ledger_sessions.resume_session(s, token, idle_timeout(), now,
+                                                      touch=False)
+            except ledger_sessions.SessionEnded as exc:
+                reason = exc.reason
+        raise session_ended(reason)
     with ledger().session(readonly=True) as s:
         row = s.scalar(select(UserSession).where(
             UserSession.token_hash == ledger_sessions.token_hash(token)))

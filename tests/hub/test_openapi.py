@@ -24,6 +24,7 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
 
 R = "/api/v1/registers/{register_id}"
 OPERATIONS = [
+    "GET /api/v1/jobs/activity",
     "POST /api/v1/session", "DELETE /api/v1/session", "GET /api/v1/me", "PATCH /api/v1/me",
     "POST /api/v1/me/password",
     "GET /api/v1/users", "POST /api/v1/users", "GET /api/v1/users/{user_id}",

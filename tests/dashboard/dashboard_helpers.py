@@ -1,0 +1,14 @@
+"""Bodies and steps the dashboard tests share."""
+
+
+def receipt_body(register_id: str, name: str = "Борщ", price: str = "350.00",
+                 quantity: str = "2") -> dict:
+    from decimal import Decimal
+    amount = f"{Decimal(price) * Decimal(quantity):.2f}"
+    return {"kind": "receipt", "register": register_id, "cashier": {"name": "Иванова А."},
+            "receipt": {"operation": "sell", "taxation": "osn",
+                        "items": [{"name": name, "price": price, "quantity": quantity,
+                                   "amount": amount, "vat": "vat20",
+                                   "payment_method": "full_payment",
+                                   "payment_object": "commodity"}],
+                        "payments": [{"type": "cash", "amount": amount}], "total": amount}}
