@@ -126,8 +126,9 @@ def up(data_dir, host, port) -> None:
     stopping = threading.Event()
     _stop_on_signals(stopping.set)
     click.echo(f"fiscalhub is running at {url}\n"
+               f"  dashboard: {url}/overview — log in as {demo.get('username')} / "
+               f"{demo.get('password')}\n"
                f"  API key:   {demo['api_key']}\n"
-               f"  login:     {demo.get('username')} / {demo.get('password')}\n"
                f"  register:  {demo['register_id']} ({demo['driver']}, {demo['device']})\n"
                f"  data:      {s.data_dir} (demo.json has these)\n"
                f"  try: curl -H 'Authorization: Bearer {demo['api_key']}' {url}/api/v1/health\n"

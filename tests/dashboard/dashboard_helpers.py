@@ -12,3 +12,11 @@ def receipt_body(register_id: str, name: str = "Борщ", price: str = "350.00"
                                    "payment_method": "full_payment",
                                    "payment_object": "commodity"}],
                         "payments": [{"type": "cash", "amount": amount}], "total": amount}}
+
+
+def post_receipt(client, auth: dict, register_id: str, key: str, **fields) -> str:
+    """Submit a receipt through the API with a Flask test client; the job's id."""
+    resp = client.post("/api/v1/jobs", json=receipt_body(register_id, **fields),
+                       headers={**auth, "Idempotency-Key": key})
+    assert resp.status_code == 201, resp.json
+    return resp.json["id"]

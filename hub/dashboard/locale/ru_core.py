@@ -27,3 +27,66 @@ MESSAGES = {
     "Owner": "Владелец", "Administrator": "Администратор", "Operator": "Оператор",
     "Viewer": "Наблюдатель",
 }
+MESSAGES.update({
+    # session messages (hub.api.auth.SESSION_ENDED_MESSAGES)
+    "Your session ended for security after {minutes} minutes without activity; log in again":
+        "Сеанс завершён в целях безопасности: {minutes} мин без действий. Войдите снова",
+    "You logged out; log in again": "Вы вышли. Войдите снова",
+    "Your session ended: your user was blocked or deleted":
+        "Сеанс завершён: ваш пользователь заблокирован или удалён",
+    "Your session is not known (it may have ended); log in again":
+        "Сеанс не найден (возможно, он завершён). Войдите снова",
+    "Your session ended: an administrator reset your password; log in with the new one":
+        "Сеанс завершён: администратор сбросил ваш пароль. Войдите с новым паролем",
+    "Your session ended; log in again": "Сеанс завершён. Войдите снова",
+    # the frame
+    "Skip to content": "К содержимому", "Main": "Главное меню", "Log out": "Выйти",
+    "Overview": "Обзор", "Equipment": "Оборудование", "Print queue": "Очередь печати",
+    "New receipt": "Новый чек", "Connections": "Подключения", "Account": "Учётная запись",
+    "The request was refused": "Запрос отклонён",
+    "The hub did not answer; try again": "Хаб не ответил, попробуйте ещё раз",
+    "Done": "Готово", "Copied": "Скопировано",
+    "Live updates paused; reconnecting…": "Обновления приостановлены, переподключение…",
+    # login, password, profile
+    "Log in": "Войти", "Login": "Логин", "Password": "Пароль",
+    "The form expired; please log in again": "Форма устарела, войдите ещё раз",
+    "Wrong login or password": "Неверный логин или пароль",
+    "This user is blocked; ask the account's owner or administrator":
+        "Пользователь заблокирован. Обратитесь к владельцу или администратору",
+    "Enter your login and password": "Введите логин и пароль",
+    "Change your password": "Смена пароля",
+    "You were given a one-time password. Choose your own before you go on.":
+        "Вам выдан одноразовый пароль. Прежде чем продолжить, задайте свой.",
+    "Current password": "Текущий пароль", "New password": "Новый пароль",
+    "At least 10 characters, not your login": "Не короче 10 символов и не совпадает с логином",
+    "Change password": "Сменить пароль", "My profile": "Мой профиль",
+    "Name, email and language": "Имя, почта и язык", "Name": "Имя", "Email": "Эл. почта",
+    "Dashboard language": "Язык интерфейса", "Save": "Сохранить",
+    "Not allowed": "Нет доступа", "Your role may not do this:": "Вашей роли это недоступно:",
+    "Back to the overview": "Вернуться к обзору",
+    # overview
+    "Registers": "Кассы", "Needs attention": "Требует внимания",
+    "Documents per minute, last 3 hours": "Документов в минуту за последние 3 часа",
+    "Suspended": "Приостановлена", "Online": "На связи", "Offline": "Нет связи",
+    "Not reached yet": "Ещё не подключалась", "Shift": "Смена", "open": "открыта",
+    "closed": "закрыта", "{hours} h {minutes} min": "{hours} ч {minutes} мин",
+    "Paper": "Бумага", "ok": "есть", "out": "закончилась", "FN expires": "ФН до",
+    "Jobs waiting": "Заданий в очереди", "Last document": "Последний документ", "FD": "ФД",
+    "Last seen": "Последняя связь", "No registers yet.": "Касс пока нет.",
+    "Add a register": "Добавить кассу", "All": "Все", "busiest minute": "пик в минуту",
+    "Documents printed per minute over the last 3 hours":
+        "Напечатано документов в минуту за последние 3 часа",
+    "Repeat": "Повторить", "Activate": "Возобновить",
+    "Close shift (Z report)": "Закрыть смену (Z-отчёт)",
+    "Suspended: its jobs are held and nothing is printed":
+        "Приостановлена: задания отложены, ничего не печатается",
+    "Another device answered on its line": "На линии ответило другое устройство",
+    "The shift is over 24 hours old: close it (Z report) to print again":
+        "Смена открыта больше 24 часов: закройте её (Z-отчёт), чтобы снова печатать",
+    "The shift nears 24 hours: close it (Z report) soon":
+        "Смена скоро достигнет 24 часов: закройте её (Z-отчёт)",
+    "Out of paper: put in a new roll": "Закончилась бумага: вставьте новый рулон",
+    "A receipt is left open on the register": "На кассе остался открытый чек",
+    "The fiscal storage (FN) expires soon: order a replacement":
+        "Скоро истекает срок ФН: закажите замену",
+})
