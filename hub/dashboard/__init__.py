@@ -13,6 +13,7 @@ from flask import Flask, current_app, url_for
 
 from hub.dashboard import labels
 from hub.dashboard.i18n import current_language, gettext
+from hub.dashboard.live import live_since
 from hub.dashboard.overview import FIXES
 from hub.dashboard.pages import allowed
 
@@ -55,7 +56,7 @@ def init_dashboard(app: Flask) -> None:
         app.register_blueprint(module.bp)
     app.jinja_env.globals.update(
         _=gettext, lang=current_language, nav_items=nav_items, allowed=allowed,
-        page_url=page_url, fixes=FIXES,
+        page_url=page_url, fixes=FIXES, live_since=live_since,
         js_texts=lambda: {text: gettext(text) for text in JS_TEXTS},
         state_label=lambda s: labels.JOB_STATES.get(s, s),
         state_tone=lambda s: labels.STATE_TONES.get(s, "off"),

@@ -50,8 +50,9 @@ def api(method: str, path: str, query: dict | None = None, json: Any = None,
     if passive:
         environ[PASSIVE] = True
     client = current_app.test_client(use_cookies=False)
+    # the visitor's host, so that addresses the API builds (a webhook URL) are the real ones
     resp = client.open(path, method=method.upper(), query_string=_query(query), json=json,
-                       headers=headers, environ_base=environ)
+                       headers=headers, environ_base=environ, base_url=request.host_url)
     return ApiAnswer(resp.status_code, resp.get_json(silent=True), dict(resp.headers))
 
 

@@ -49,6 +49,12 @@ def changed_jobs(s, account_id: str, after: int) -> tuple[int, list[Job]]:
     return max(after, top), jobs
 
 
+def live_since() -> int:
+    """The history id a page's content is as of (the page hands it back to the feed)."""
+    with ledger().session(readonly=True) as s:
+        return last_history_id(s)
+
+
 def registers_fingerprint(s, account_id: str) -> int:
     rows = s.execute(select(Register.id, Register.name, Register.state, Register.last_seen_at,
                             Register.suspended, Register.removed_at, Register.binding_conflict,
@@ -82,6 +88,8 @@ def live():
         account_id = me.body["account"]["id"]
         with ledger().session(readonly=True) as s:
             seen, registers = last_history_id(s), registers_fingerprint(s, account_id)
+        # the page says how far its content went: changes since then are sent at once
+        seen = min(seen, request.args.get("since", seen, type=int))
         yield "retry: 2000\n\n"
         started = last_beat = time.monotonic()
         while time.monotonic() - started < STREAM_SECONDS:
