@@ -103,21 +103,23 @@ def register(register_id: str):
                   driver_name=DRIVER_NAMES.get(reg["driver"], reg["driver"]))
 
 
+def _register_choices() -> dict:
+    """Every register's name (removed ones too: old groups and cashiers may name them) and
+    the live ones to choose from."""
+    regs = _registers(include_removed=True)
+    return {"names": {r["id"]: r["name"] for r in regs},
+            "active": [(r["id"], r["name"]) for r in regs if not r["removed"]]}
+
+
 @bp.get("/groups")
 @page("read")
 def groups():
     items = must(api("GET", "/api/v1/register-groups"))["items"]
-    regs = _registers(include_removed=True)
-    names = {r["id"]: r["name"] for r in regs}
-    active = [(r["id"], r["name"]) for r in regs if not r["removed"]]
-    return render("equipment/groups.html", groups=items, names=names, active=active)
+    return render("equipment/groups.html", groups=items, **_register_choices())
 
 
 @bp.get("/cashiers")
 @page("read")
 def cashiers():
     items = must(api("GET", "/api/v1/cashiers"))["items"]
-    regs = _registers(include_removed=True)
-    names = {r["id"]: r["name"] for r in regs}
-    active = [(r["id"], r["name"]) for r in regs if not r["removed"]]
-    return render("equipment/cashiers.html", cashiers=items, names=names, active=active)
+    return render("equipment/cashiers.html", cashiers=items, **_register_choices())
