@@ -190,18 +190,24 @@ def repeat_job(session: Session, job: Job, *, actor: str, cause: str,
 
 
 def cancel_not_sent(session: Session, account_id: str, *, actor: str, cause: str,
-                    register_id: str | None = None) -> int:
+                    register_id: str | None = None, job_ids: list[str] | None = None) -> int:
     """Cancel every job of the account (or of one of its registers) that was not sent to a
     register yet — ``received``, ``queued``, ``held`` — and record each with ``cause``; how
     many. One ``UPDATE … WHERE state = s RETURNING id`` per state is the compare-and-set: a
-    job a worker took meanwhile (``sending``) no longer matches and is left alone."""
+    job a worker took meanwhile (``sending``) no longer matches and is left alone.
+
+    ``job_ids`` narrows it to those jobs, and then ``failed`` ones are cancelled too (known
+    not printed; named one by one, an operator's choice rather than a sweep)."""
     now = utcnow()
     cancelled = 0
-    for state in NOT_SENT:
+    states = NOT_SENT + ((JobState.FAILED,) if job_ids is not None else ())
+    for state in states:
         check_transition("*", state, JobState.CANCELLED)
         where = [Job.account_id == account_id, Job.state == state]
         if register_id is not None:
             where.append(Job.register_id == register_id)
+        if job_ids is not None:
+            where.append(Job.id.in_(job_ids))
         ids = list(session.scalars(
             update(Job).where(*where)
             .values(state=JobState.CANCELLED, updated_at=now, version=Job.version + 1)

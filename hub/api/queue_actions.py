@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from flask import g, url_for
 from marshmallow import RAISE, ValidationError
+from sqlalchemy import select
 
 from fiscal.ledger import audit
 from fiscal.ledger import jobs as ledger_jobs
@@ -205,6 +206,16 @@ def refund_job(body: dict, job_id: str):
                                                                  job_id=answer["id"])}
 
 
+def _check_own_jobs(s, job_ids: list[str]) -> None:
+    """Every named job is the account's (422 naming the ones that are not)."""
+    found = set(s.scalars(select(Job.id).where(Job.account_id == g.account_id,
+                                               Job.id.in_(job_ids))))
+    missing = {str(i): [f"No job {job_id!r} in this account"]
+               for i, job_id in enumerate(job_ids) if job_id not in found}
+    if missing:
+        raise invalid({"jobs": missing})
+
+
 @bp.route("/jobs/cancel", methods=["POST"])
 @requires(bp, "jobs.act")
 @bp.arguments(CancelTasksSchema(), description="The register (or none: the whole account) and "
@@ -220,15 +231,21 @@ def cancel_tasks(body: dict):
     Every received, queued or held job of the register (or of every register of the account)
     is cancelled in one call, with the reason and who cancelled it in its history. Jobs being
     sent, printed, failed or needing attention are left alone (a job a worker takes meanwhile
-    is skipped).
+    is skipped). With jobs, only those are cancelled — failed ones among them too.
     """
-    register_id, reason = body.get("register"), body["reason"]
+    register_id, reason, job_ids = body.get("register"), body["reason"], body.get("jobs")
     with ledger().session() as s:
         if register_id is not None and owned(s, Register, g.account_id, register_id) is None:
             raise ApiError(404, "not_found", f"No register {register_id!r} in this account")
+        if job_ids is not None:
+            _check_own_jobs(s, job_ids)
         n = ledger_jobs.cancel_not_sent(s, g.account_id, register_id=register_id, actor=g.actor,
-                                        cause=f"cancelled by {g.actor}: {reason}")
+                                        cause=f"cancelled by {g.actor}: {reason}",
+                                        job_ids=job_ids)
+        details = {"reason": reason, "cancelled": n}
+        if job_ids is not None:
+            details["jobs"] = job_ids
         audit.record(s, g.account_id, g.actor, "jobs.cancel",
                      "register" if register_id else "account", register_id or g.account_id,
-                     {"reason": reason, "cancelled": n})
+                     details)
     return {"cancelled": n}

@@ -66,12 +66,19 @@ class RefundRequestSchema(Schema):
                        "this job answers 200 with that refund"})
 
 
+MAX_CANCEL_JOBS = 200
+
+
 class CancelTasksSchema(Schema):
-    """Cancel every job not yet sent to a register."""
+    """Cancel the jobs not yet sent to a register: all of them, or the ones named."""
 
     register = fields.String(validate=validate.Length(1, 128), metadata={
         "description": "Only this register's jobs (404 when the account has no such register); "
                        "left out: every register of the account"})
+    jobs = fields.List(fields.String(validate=validate.Length(1, 128)),
+                       validate=validate.Length(1, MAX_CANCEL_JOBS), metadata={
+        "description": "Only these jobs (their IDs; each must be the account's): those not "
+                       "sent yet and failed ones are cancelled, the others left as they are"})
     reason = _reason("Why (goes into each job's history)", required=True)
 
 

@@ -18,7 +18,8 @@ FILTERS = ("register", "job_id", "created_from", "created_to", "amount_min", "am
            "connection", "fd_number")
 MULTI = ("kind", "state")
 PAGE_SIZE = 50
-CANCELLABLE = ("received", "queued", "held")
+# What an operator may cancel one by one: not sent yet, or failed (known not printed).
+CANCELLABLE = ("received", "queued", "held", "failed")
 REPEATABLE = ("failed", "needs_attention")
 # Keys of the job's answer that are not its content (what a repeat may send back).
 NOT_CONTENT = ("id", "state", "register", "register_group", "idempotency_key", "total", "result",

@@ -175,7 +175,7 @@ def test_cancel_held_tasks(owner_page, stack):
         page.goto(f"/queue?register={reg}")
         for job in jobs:
             expect(_badge(page, job["id"])).to_have_text("Held")
-        page.get_by_label("Reason").fill("Гость отказался")
+        page.locator("#cancel-reason").fill("Гость отказался")
         page.get_by_role("button", name="Cancel tasks not yet sent").click()
         for job in jobs:
             expect(_badge(page, job["id"])).to_have_text("Cancelled", timeout=15_000)
@@ -184,3 +184,26 @@ def test_cancel_held_tasks(owner_page, stack):
             assert "Гость отказался" in got["history"][-1]["cause"]
     finally:
         assert stack.api("POST", f"/registers/{reg}/activate").status_code == 200
+
+
+def test_cancel_two_chosen_documents_and_keep_the_third(owner_page, stack):
+    page = owner_page
+    reg = stack.demo["register_id"]
+    assert stack.api("POST", f"/registers/{reg}/suspend").status_code == 200
+    try:
+        jobs = [_post(stack, receipt_body(reg, name=f"Выбор {n}", price=f"{n}22.00"))
+                for n in (1, 2, 3)]
+        for job in jobs:
+            assert stack.wait_job(job["id"], states=("held",))["state"] == "held"
+        page.goto(f"/queue?register={reg}")
+        for job in jobs[:2]:
+            page.locator(f'#pick-{job["id"]}').check()
+        page.locator("#cancel-selected-reason").fill("Дубль")
+        page.get_by_role("button", name="Cancel the selected").click()
+        for job in jobs[:2]:
+            expect(_badge(page, job["id"])).to_have_text("Cancelled", timeout=15_000)
+        states = [stack.api("GET", f"/jobs/{j['id']}").json()["state"] for j in jobs]
+        assert states == ["cancelled", "cancelled", "held"]
+    finally:
+        assert stack.api("POST", f"/registers/{reg}/activate").status_code == 200
+    assert stack.wait_job(jobs[2]["id"])["state"] == "printed"

@@ -93,8 +93,9 @@ def test_the_details_page_shows_the_receipt_and_its_history(client, ledger, acco
     assert "Иванова А." in html
     assert html.count("data-history") >= 1
     assert f'data-job-fd="{job["id"]}"' in html and "data-live=" in html
-    # a received job can be cancelled (its register's unsent jobs), not repeated nor refunded
+    # a received job can be cancelled (this one alone), not repeated nor refunded
     assert 'data-api="/api/v1/jobs/cancel"' in html
+    assert f'name="jobs.0" value="{job["id"]}"' in html
     assert f"/api/v1/jobs/{job['id']}/repeat" not in html
     assert f"/queue/{job['id']}/refund" not in html
 

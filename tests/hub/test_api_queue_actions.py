@@ -392,6 +392,36 @@ def test_cancel_tasks_of_the_whole_account(client, auth, register, second_regist
     assert job_row(ledger, foreign["id"])["state"] == "received"
 
 
+def test_cancel_chosen_jobs_only_including_a_failed_one(client, auth, register, ledger,
+                                                        account):
+    jobs = _queue_of_every_state(client, auth, ledger, register["id"])
+    chosen = [jobs[s] for s in ("queued", "failed", "printed", "sending", "needs_attention")]
+    resp = post(client, auth, "/api/v1/jobs/cancel", {"jobs": chosen, "reason": "duplicates"})
+    assert resp.status_code == 200 and resp.json == {"cancelled": 2}
+    states = {s: job_row(ledger, j)["state"] for s, j in jobs.items()}
+    assert states == {"received": "received", "queued": "cancelled", "held": "held",
+                      "sending": "sending", "printed": "printed", "failed": "cancelled",
+                      "needs_attention": "needs_attention", "cancelled": "cancelled"}
+    event = details(client, auth, jobs["failed"])["history"][-1]
+    assert (event["from"], event["to"]) == ("failed", "cancelled")
+    assert "duplicates" in event["cause"]
+
+
+def test_cancel_chosen_jobs_refuses_what_is_not_the_accounts(client, auth, register, ledger,
+                                                             other_account):
+    mine = post_job(client, auth, receipt_job(register["id"]))["id"]
+    theirs = post_job(client, other_account["auth"],
+                      receipt_job(other_account["register_id"]))["id"]
+    resp = post(client, auth, "/api/v1/jobs/cancel",
+                {"jobs": [mine, theirs, "no-such-job"], "reason": "x"})
+    assert resp.status_code == 422
+    assert resp.json["errors"] == {"jobs": {
+        "1": [f"No job {theirs!r} in this account"], "2": ["No job 'no-such-job' in this account"]}}
+    assert job_row(ledger, mine)["state"] == job_row(ledger, theirs)["state"] == "received"
+    empty = post(client, auth, "/api/v1/jobs/cancel", {"jobs": [], "reason": "x"})
+    assert empty.status_code == 422 and "jobs" in empty.json["errors"]
+
+
 def test_cancelled_jobs_are_not_printed(client, auth, register, relay, run_worker):
     job = post_job(client, auth, receipt_job(register["id"]))
     relay.dispatch()                             # queued, and in Redis already

@@ -160,4 +160,14 @@ MESSAGES = {
     "Goods": "Товар",
     "Customer email (for the electronic receipt)": "Email покупателя (для электронного чека)",
     "Print the receipt": "Напечатать чек",
+    "Cancel this document? It will not be printed.":
+        "Отменить этот документ? Он не будет напечатан.",
+    "Cancel this document": "Отменить документ",
+    "Select": "Выбрать", "Select {kind} {total}": "Выбрать: {kind} {total}",
+    "Cancel the selected documents": "Отмена выбранных документов",
+    "Tick the documents in the list above (those not sent yet, or failed), give the reason and cancel them: they will not be printed.":
+        "Отметьте документы в списке выше (ещё не отправленные или с ошибкой), укажите причину и отмените их: они не будут напечатаны.",
+    "Cancel the selected documents? They will not be printed.":
+        "Отменить выбранные документы? Они не будут напечатаны.",
+    "Cancel the selected": "Отменить выбранные",
 }

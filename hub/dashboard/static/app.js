@@ -45,12 +45,19 @@
 
   function formBody(form) {
     const body = {};
+    const many = {};        // checkboxes of kind "many": the ticked values, as one list
     Array.from(form.elements).forEach((el) => {
       if (!el.name || el.disabled || el.closest("template") || el.dataset.skip !== undefined) return;
       if (el.tagName === "BUTTON" || el.type === "submit") return;
+      if (el.dataset.kind === "many") {
+        many[el.name] = many[el.name] || [];
+        if (el.checked) many[el.name].push(el.value);
+        return;
+      }
       const value = fieldValue(el);
       if (value !== undefined) setPath(body, el.name, value);
     });
+    Object.entries(many).forEach(([name, values]) => setPath(body, name, values));
     return compact(body);
   }
 
