@@ -44,6 +44,10 @@ def test_a_manual_receipt_turns_printed_live(owner_page, stack):
     expect(page.locator(f'[data-job-fd="{job_id}"]')).to_have_text(re.compile(r"^\d+$"))
     job = stack.api("GET", f"/jobs/{job_id}").json()
     assert job["state"] == "printed" and job["total"] == "3250.50"
+    # the fiscal result and the history are read again too, still without a reload
+    expect(page.locator("[data-fiscal-sign]")).to_have_text(job["result"]["fiscal_sign"])
+    expect(page.locator("#job-history tr[data-history]")).to_have_count(len(job["history"]))
+    assert page.evaluate("window.marker") == 1
     assert job["receipt"]["payments"] == [{"type": "electronic", "amount": "3250.50"}]
 
 

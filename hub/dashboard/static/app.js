@@ -241,6 +241,32 @@
   }
 
   /* ---- the live feed ---- */
+  // A part of the page being edited (focus inside, or text typed) is left as it is.
+  function beingEdited(el) {
+    if (el.contains(document.activeElement) && document.activeElement !== document.body) return true;
+    return Array.from(el.querySelectorAll("input:not([type=hidden]):not([type=checkbox]), textarea"))
+      .some((i) => i.value.trim() !== "" && i.value !== i.defaultValue);
+  }
+
+  // Parts marked data-refresh-on-job="<id>" (a document's result, history, buttons) are read
+  // again from the server when that job changes state.
+  async function refreshParts(jobIds) {
+    const parts = Array.from(document.querySelectorAll("[data-refresh-on-job]"))
+      .filter((el) => jobIds.includes(el.dataset.refreshOnJob) && el.id && !beingEdited(el));
+    if (!parts.length) return;
+    const resp = await fetch(location.href, { credentials: "same-origin", headers: { "Accept": "text/html" } });
+    if (!resp.ok || resp.redirected) return;
+    const fresh = new DOMParser().parseFromString(await resp.text(), "text/html");
+    parts.forEach((el) => {
+      const next = fresh.getElementById(el.id);
+      if (next) {
+        const node = document.importNode(next, true);
+        el.replaceWith(node);
+        localTimes(node);
+      }
+    });
+  }
+
   function applyUpdate(update) {
     Object.entries(update.fragments || {}).forEach(([id, html]) => {
       const el = document.getElementById(id);
@@ -257,6 +283,8 @@
         el.dataset.state = job.state;
       });
     });
+    const ids = (update.jobs || []).map((job) => job.id);
+    if (ids.length) refreshParts(ids).catch(() => {});
   }
 
   function startLive() {
