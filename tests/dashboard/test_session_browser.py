@@ -6,7 +6,7 @@ from datetime import timedelta
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from conftest import log_in
+from conftest import ARTIFACTS, log_in
 from fiscal.ledger.db import Ledger
 from fiscal.ledger.models import User, UserSession
 
@@ -84,3 +84,24 @@ def test_a_russian_speaking_user_gets_the_dashboard_in_russian(owner_page, stack
     page.get_by_label("Язык интерфейса").select_option("en")
     page.get_by_role("button", name="Сохранить").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("My profile")
+
+
+def test_every_page_fits_a_tablet_without_sideways_scrolling(browser, stack):
+    """An iPad-sized screen in portrait: the page itself never scrolls sideways (wide tables
+    scroll inside their own frame)."""
+    context = browser.new_context(base_url=stack.url, viewport={"width": 768, "height": 1024},
+                                  is_mobile=True, has_touch=True)
+    try:
+        page = context.new_page()
+        log_in(page, stack.demo["username"], stack.demo["password"])
+        links = page.locator("header nav a").evaluate_all("els => els.map(a => a.href)")
+        links += [f"{stack.url}/registers/{stack.demo['register_id']}", f"{stack.url}/profile"]
+        for url in links:
+            page.goto(url)
+            overflow = page.evaluate(
+                "document.documentElement.scrollWidth - document.documentElement.clientWidth")
+            assert overflow <= 1, (url, overflow)
+        page.goto("/queue")
+        page.screenshot(path=str(ARTIFACTS / "tablet_print_queue.png"), full_page=True)
+    finally:
+        context.close()
