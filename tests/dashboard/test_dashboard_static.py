@@ -76,3 +76,19 @@ def test_nothing_is_loaded_from_another_site(path):
     assert not re.search(r"""(?:src|href|action)\s*=\s*["'](?:https?:)?//""", text), path
     assert not re.search(r"""url\(\s*["']?(?:https?:)?//""", text), path
     assert not re.search(r"""@import\s""", text), path
+
+
+def test_every_template_and_asset_ships_in_the_package():
+    """pyproject's package data for hub.dashboard covers every file the pages need (a wheel
+    without them would serve pages that fail)."""
+    import fnmatch
+    import tomllib
+    project = tomllib.loads((PACKAGE.parents[1] / "pyproject.toml").read_text())
+    patterns = project["tool"]["setuptools"]["package-data"]["hub.dashboard"]
+    files = [p.relative_to(PACKAGE).as_posix()
+             for folder in ("templates", "static") for p in (PACKAGE / folder).rglob("*")
+             if p.is_file() and "__pycache__" not in p.parts]
+    assert len(files) > 20
+    left_out = [f for f in files if not any(fnmatch.fnmatchcase(f, pat) and
+                                            f.count("/") == pat.count("/") for pat in patterns)]
+    assert left_out == []
