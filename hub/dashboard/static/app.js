@@ -8,6 +8,46 @@
   const t = (s) => texts[s] || s;
   const csrf = () => (document.querySelector('meta[name="csrf-token"]') || {}).content || "";
 
+  /* ---- money: exact decimals, half-up to kopecks, as the hub computes it (never floats) ---- */
+  // "1 234,50" → {units: 123450n, scale: 2}; null when it is not a number
+  function parseDecimal(text) {
+    const m = String(text).replace(/\s/g, "").replace(",", ".").match(/^(-?)(\d*)(?:\.(\d*))?$/);
+    if (!m || (m[2] === "" && !m[3])) return null;
+    const frac = m[3] || "";
+    const units = BigInt((m[2] || "0") + frac) * (m[1] ? -1n : 1n);
+    return { units, scale: frac.length };
+  }
+
+  function roundHalfUp(units, scale, places) {
+    if (scale <= places) return units * 10n ** BigInt(places - scale);
+    const div = 10n ** BigInt(scale - places);
+    const sign = units < 0n ? -1n : 1n;
+    const abs = units * sign;
+    return sign * ((abs + div / 2n) / div);
+  }
+
+  function kopecks(units) {
+    const sign = units < 0n ? "-" : "";
+    const abs = (units < 0n ? -units : units).toString().padStart(3, "0");
+    return `${sign}${abs.slice(0, -2)}.${abs.slice(-2)}`;
+  }
+
+  const money = {
+    // price × quantity, half-up to kopecks, as a string ("" when either is not a number)
+    times(a, b) {
+      const x = parseDecimal(a), y = parseDecimal(b);
+      if (!x || !y) return "";
+      return kopecks(roundHalfUp(x.units * y.units, x.scale + y.scale, 2));
+    },
+    // the sum of money strings (blank ones count as nothing)
+    sum(values) {
+      let total = 0n;
+      values.forEach((v) => { const d = parseDecimal(v); if (d) total += roundHalfUp(d.units, d.scale, 2); });
+      return kopecks(total);
+    },
+  };
+  window.fiscalhub = { money };
+
   /* ---- the JSON body of a form: names are paths ("items.0.price") ---- */
   function setPath(obj, path, value) {
     const parts = path.split(".");
