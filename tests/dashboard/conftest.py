@@ -81,13 +81,16 @@ class Stack:
                            + (self.data_dir / "up.log").read_text())
 
     def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
+        if self.proc is None:
+            return
+        if self.proc.poll() is None:
             os.killpg(self.proc.pid, signal.SIGTERM)
             try:
                 self.proc.wait(60)
             except subprocess.TimeoutExpired:
                 os.killpg(self.proc.pid, signal.SIGKILL)
                 self.proc.wait()
+        self.proc = None
         self.log.close()
 
     def api(self, method: str, path: str, **kwargs) -> requests.Response:
@@ -103,11 +106,25 @@ class Stack:
             time.sleep(0.2)
 
 
+_running: list[Stack] = []
+
+
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory):
     s = Stack(tmp_path_factory.mktemp("dashboard")).start()
+    _running.append(s)
     yield s
     s.stop()
+
+
+def pytest_runtest_teardown(item, nextitem):
+    """Stop the stack once the dashboard's tests are over: its processes (web, workers,
+    scheduler, emulator, Redis) would otherwise share the two cores with the rest of the
+    suite until the session ends."""
+    here = Path(__file__).parent
+    if nextitem is None or Path(str(nextitem.path)).parent != here:
+        while _running:
+            _running.pop().stop()
 
 
 @pytest.fixture(scope="session")
