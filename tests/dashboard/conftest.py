@@ -23,9 +23,9 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
+from dashboard_helpers import ARTIFACTS, log_in
 from hub.embedded import free_port
 
-ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--disable-dev-shm-usage"]
@@ -160,14 +160,6 @@ def page(browser, stack, request):
     outside = [u for u in requested if urlsplit(u).scheme not in LOCAL_SCHEMES
                and urlsplit(u).hostname != "127.0.0.1"]
     assert not outside, f"the page asked hosts other than 127.0.0.1: {outside}"
-
-
-def log_in(pg, login: str, password: str) -> None:
-    pg.goto("/login")
-    pg.get_by_label("Login", exact=True).fill(login)
-    pg.get_by_label("Password", exact=True).fill(password)
-    pg.get_by_role("button", name="Log in").click()
-    pg.wait_for_url(re.compile(r".*/overview$"))
 
 
 @pytest.fixture

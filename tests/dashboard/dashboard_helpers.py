@@ -1,4 +1,18 @@
-"""Bodies and steps the dashboard tests share."""
+"""Bodies and steps the dashboard tests share. (Import them from here, not from conftest:
+several conftest modules of the suite share that module name.)"""
+import re
+from pathlib import Path
+
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
+
+
+def log_in(pg, login: str, password: str) -> None:
+    """Log in through the login page; lands on the overview."""
+    pg.goto("/login")
+    pg.get_by_label("Login", exact=True).fill(login)
+    pg.get_by_label("Password", exact=True).fill(password)
+    pg.get_by_role("button", name="Log in").click()
+    pg.wait_for_url(re.compile(r".*/overview$"))
 
 
 def receipt_body(register_id: str, name: str = "Борщ", price: str = "350.00",

@@ -7,7 +7,7 @@ import uuid
 import requests
 from playwright.sync_api import expect
 
-from conftest import log_in
+from dashboard_helpers import ARTIFACTS, log_in
 
 
 def me_status(stack, key: str) -> int:
@@ -70,7 +70,7 @@ def test_block_a_user_and_see_their_session_end(owner_page, stack, browser):
         # the cashier's overview goes to the login page by itself, saying why
         expect(cashier).to_have_url(re.compile(r"/login\?ended=blocked"), timeout=20_000)
         expect(cashier.locator("#session-ended")).to_contain_text("blocked")
-        cashier.screenshot(path=str(__import__("conftest").ARTIFACTS
+        cashier.screenshot(path=str(ARTIFACTS
                                     / "test_block_a_user_cashier_view.png"), full_page=True)
 
         # and cannot log in again until unblocked

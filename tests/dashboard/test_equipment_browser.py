@@ -6,7 +6,7 @@ import uuid
 
 from playwright.sync_api import expect
 
-from conftest import log_in
+from dashboard_helpers import log_in
 
 
 def _unique(prefix: str) -> str:

@@ -6,7 +6,7 @@ from datetime import timedelta
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from conftest import ARTIFACTS, log_in
+from dashboard_helpers import ARTIFACTS, log_in
 from fiscal.ledger.db import Ledger
 from fiscal.ledger.models import User, UserSession
 
