@@ -34,3 +34,6 @@ VAT = {"none": "No VAT", "vat0": "VAT 0%", "vat5": "VAT 5%", "vat7": "VAT 7%",
        "vat122": "VAT 22/122"}
 ROLES = {"owner": "Owner", "admin": "Administrator", "operator": "Operator",
          "viewer": "Viewer"}
+# What connectors post to other systems (hub.connectors.PostingIntent.kind); others as named.
+POSTING_KINDS = {"room_charge": "Room charge", "end_of_day": "End-of-day revenue",
+                 "tip": "Tip"}

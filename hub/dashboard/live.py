@@ -16,7 +16,7 @@ from flask import Blueprint, Response, g, get_template_attribute, render_templat
 from flask import request, stream_with_context
 from sqlalchemy import func, select
 
-from fiscal.ledger.models import Job, JobEvent, Register
+from fiscal.ledger.models import Job, JobEvent, Posting, PostingEvent, Register
 from hub.api.auth import ledger
 from hub.dashboard.api_call import api
 
@@ -55,6 +55,14 @@ def live_since() -> int:
         return last_history_id(s)
 
 
+def postings_marker(s, account_id: str) -> int:
+    """The newest history id of the account's postings (a room charge that failed or needs
+    attention shows on the overview)."""
+    return s.scalar(select(func.max(PostingEvent.id))
+                    .join(Posting, Posting.id == PostingEvent.posting_id)
+                    .where(Posting.account_id == account_id)) or 0
+
+
 def registers_fingerprint(s, account_id: str) -> int:
     rows = s.execute(select(Register.id, Register.name, Register.state, Register.last_seen_at,
                             Register.suspended, Register.removed_at, Register.binding_conflict,
@@ -88,6 +96,7 @@ def live():
         account_id = me.body["account"]["id"]
         with ledger().session(readonly=True) as s:
             seen, registers = last_history_id(s), registers_fingerprint(s, account_id)
+            postings = postings_marker(s, account_id)
         # the page says how far its content went: changes since then are sent at once
         seen = min(seen, request.args.get("since", seen, type=int))
         yield "retry: 2000\n\n"
@@ -102,9 +111,10 @@ def live():
             with ledger().session(readonly=True) as s:
                 seen, jobs = changed_jobs(s, account_id, seen)
                 now_registers = registers_fingerprint(s, account_id)
+                now_postings = postings_marker(s, account_id)
                 update = {"jobs": [job_update(j) for j in jobs]}
-            if jobs or now_registers != registers:
-                registers = now_registers
+            if jobs or now_registers != registers or now_postings != postings:
+                registers, postings = now_registers, now_postings
                 if on_overview:
                     update["fragments"] = overview_fragments()
                 yield sse("update", update)

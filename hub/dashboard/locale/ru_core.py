@@ -90,3 +90,11 @@ MESSAGES.update({
     "The fiscal storage (FN) expires soon: order a replacement":
         "Скоро истекает срок ФН: закажите замену",
 })
+MESSAGES.update({
+    "Room charge": "Начисление на номер", "End-of-day revenue": "Выручка за день",
+    "Tip": "Чаевые", "It may have arrived: look for it there first.":
+        "Возможно, она уже дошла: сначала проверьте там.",
+    "It is there: mark posted": "Она там: отметить проведённой",
+    "It is not there: send again": "Её там нет: отправить снова",
+    "Send again": "Отправить снова",
+})
