@@ -37,3 +37,5 @@ ROLES = {"owner": "Owner", "admin": "Administrator", "operator": "Operator",
 # What connectors post to other systems (hub.connectors.PostingIntent.kind); others as named.
 POSTING_KINDS = {"room_charge": "Room charge", "end_of_day": "End-of-day revenue",
                  "tip": "Tip"}
+# What the scheduler runs (GET /api/v1/scheduled-runs kind).
+RUN_KINDS = {"end_of_day": "End of day", "poll": "Polling", "shift_guard": "Shift guard (Z report)"}

@@ -106,11 +106,13 @@ def overview_data(passive: bool = False) -> dict:
     activity = must(api("GET", "/api/v1/jobs/activity", query={"hours": 3}, passive=passive))
     postings = must(api("GET", "/api/v1/postings", passive=passive,
                         query={"state": list(ATTENTION_STATES), "limit": 20}))["items"]
+    runs = must(api("GET", "/api/v1/scheduled-runs", passive=passive,
+                    query={"state": "failed", "limit": 5}))["items"]
     connections = ({c["id"]: c["name"] for c in must(api(
-        "GET", "/api/v1/connections", passive=passive))["items"]} if postings else {})
+        "GET", "/api/v1/connections", passive=passive))["items"]} if postings or runs else {})
     tiles = [register_tile(r, now) for r in regs if not r["removed"]]
     return {"tiles": tiles, "counts": counts, "attention": attention,
-            "postings": postings, "connection_names": connections,
+            "postings": postings, "connection_names": connections, "failed_runs": runs,
             "register_names": {r["id"]: r["name"] for r in regs},
             "register_problems": [t for t in tiles if t["problems"]],
             "activity": activity, "chart": chart_bars(activity["minutes"])}

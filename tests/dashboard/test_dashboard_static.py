@@ -45,7 +45,7 @@ def label_texts() -> set[str]:
     found |= {label for _, label, _ in dashboard.NAV} | set(dashboard.JS_TEXTS)
     for table in (labels.JOB_STATES, labels.JOB_KINDS, labels.OPERATIONS, labels.TAXATION,
                   labels.PAYMENT_METHODS, labels.PAYMENT_TYPES, labels.VAT, labels.ROLES,
-                  labels.POSTING_KINDS):
+                  labels.POSTING_KINDS, labels.RUN_KINDS):
         found |= set(table.values())
     return found
 

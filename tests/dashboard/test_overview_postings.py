@@ -74,3 +74,22 @@ def test_a_posting_going_wrong_reaches_an_open_overview(client, ledger, account,
     assert event == "update" and update["jobs"] == []
     assert f'data-posting="{pid}"' in update["fragments"]["attention"]
     resp.close()
+
+
+def test_an_end_of_day_that_failed_is_on_the_overview(client, ledger, account, register,
+                                                      people):
+    from fiscal.ledger import scheduled_runs
+    from fiscal.ledger.models import utcnow
+    with ledger.session() as s:
+        conn = connections.create_connection(
+            s, account["id"], connector="clock_pms", name="Clock PMS hotel", settings={},
+            actor="test", register_id=register["id"])
+        claim = scheduled_runs.claim(s, name=f"end_of_day:{conn.id}", period="2026-12-06",
+                                     due_at=utcnow(), now=utcnow(), account_id=account["id"],
+                                     connection_id=conn.id)
+        scheduled_runs.finish(s, claim, state="failed", now=utcnow(),
+                              error="Clock PMS+ refused the folio: 401 Unauthorized")
+    log_in(client, people["viewer"])
+    page = client.get("/overview").text
+    assert "End of day 2026-12-06" in page and "Clock PMS hotel" in page
+    assert "Clock PMS+ refused the folio: 401 Unauthorized" in page

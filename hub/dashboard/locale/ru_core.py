@@ -98,3 +98,9 @@ MESSAGES.update({
     "It is not there: send again": "Её там нет: отправить снова",
     "Send again": "Отправить снова",
 })
+MESSAGES.update({
+    "End of day": "Закрытие дня", "Polling": "Опрос", "Shift guard (Z report)":
+        "Контроль смены (Z-отчёт)",
+    "It is tried again by itself; if it keeps failing, fix the cause (often the connection's settings).":
+        "Повтор будет автоматически; если ошибка повторяется, устраните причину (часто это настройки подключения).",
+})
