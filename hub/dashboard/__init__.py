@@ -3,7 +3,7 @@ events, in English and Russian, with every asset shipped in the package (no CDN:
 back office may be offline).
 
 Each part is a module with its own blueprint (``dashboard_<part>``); :data:`NAV` is the main
-menu, each entry shown to the roles that may use it and only once its part is there.
+menu, each entry shown to the roles that may use it.
 """
 from __future__ import annotations
 
@@ -47,13 +47,7 @@ def page_url(endpoint: str, **values) -> str | None:
 
 def init_dashboard(app: Flask) -> None:
     for part in PARTS:
-        try:
-            module = importlib.import_module(f"hub.dashboard.{part}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"hub.dashboard.{part}":
-                raise
-            continue            # a part not written yet
-        app.register_blueprint(module.bp)
+        app.register_blueprint(importlib.import_module(f"hub.dashboard.{part}").bp)
     app.jinja_env.globals.update(
         _=gettext, lang=current_language, nav_items=nav_items, allowed=allowed,
         page_url=page_url, fixes=FIXES, live_since=live_since,
