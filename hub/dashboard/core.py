@@ -8,14 +8,12 @@ import hmac
 import secrets
 from http.cookies import SimpleCookie
 
-from flask import g, redirect, request, url_for
+from flask import Blueprint, g, redirect, request, url_for
 
 from hub.api.auth import SESSION_COOKIE, SESSION_ENDED_MESSAGES, csrf_token, settings
 from hub.dashboard.api_call import api
 from hub.dashboard.i18n import LANGUAGES, gettext as _
 from hub.dashboard.pages import page, render, safe_next
-
-from flask import Blueprint
 
 bp = Blueprint("dashboard_core", __name__, template_folder="templates",
                static_folder="static", static_url_path="/assets")

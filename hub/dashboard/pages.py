@@ -13,21 +13,12 @@ from __future__ import annotations
 from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, g, make_response, redirect, render_template, request, url_for
+from flask import abort, g, make_response, redirect, render_template, request, url_for
 
 from hub.api.auth import SESSION_COOKIE
 from hub.dashboard.api_call import ApiAnswer, api
-from hub.dashboard.i18n import LANG_COOKIE, current_language, gettext
+from hub.dashboard.i18n import LANG_COOKIE, current_language
 from hub.roles import ACTIONS, can
-
-TEMPLATES = "templates"
-
-
-def blueprint(name: str, import_name: str) -> Blueprint:
-    """A part of the dashboard: its views, its templates under ``templates/`` of the
-    dashboard package (shared by every part)."""
-    return Blueprint(f"dashboard_{name}", import_name)
-
 
 def safe_next(target: str | None) -> str:
     """Where to go after the login: only a path on this site (never another host)."""
@@ -95,7 +86,3 @@ def must(answer: ApiAnswer) -> dict:
         return answer.body
     abort(answer.status if answer.status in (400, 403, 404, 409, 422) else 502,
           description=answer.message)
-
-
-def t(text: str, **values) -> str:
-    return gettext(text, **values)

@@ -24,6 +24,7 @@ import pytest
 import requests
 
 from dashboard_helpers import ARTIFACTS, log_in
+from fiscal.ledger import users as ledger_users
 from hub.embedded import free_port
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -167,3 +168,16 @@ def owner_page(page, stack):
     """The page, logged in as the demo account's owner."""
     log_in(page, stack.demo["username"], stack.demo["password"])
     return page
+
+
+@pytest.fixture
+def people(ledger, account):
+    """A user per role, with a password of their own."""
+    made = {}
+    with ledger.session() as s:
+        for role in ("owner", "admin", "operator", "viewer"):
+            user, password = ledger_users.create_user(
+                s, account["id"], login=f"{role}-1", name=f"{role.title()} One", role=role,
+                actor="tests", must_change_password=False)
+            made[role] = {"id": user.id, "login": user.login, "password": password}
+    return made

@@ -1,7 +1,12 @@
 """Bodies and steps the dashboard tests share. (Import them from here, not from conftest:
 several conftest modules of the suite share that module name.)"""
 import re
+from datetime import timedelta
 from pathlib import Path
+
+from sqlalchemy import select
+
+from fiscal.ledger.models import UserSession
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 
@@ -34,3 +39,21 @@ def post_receipt(client, auth: dict, register_id: str, key: str, **fields) -> st
                        headers={**auth, "Idempotency-Key": key})
     assert resp.status_code == 201, resp.json
     return resp.json["id"]
+
+
+# Flask test client steps ----------------------------------------------------------------------
+def login_token(client) -> str:
+    """The login form's double-submit token (its cookie is set on the client)."""
+    page = client.get("/login")
+    return re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+
+
+def log_in_client(client, who: dict, next_url: str = "/overview"):
+    return client.post(f"/login?next={next_url}", data={
+        "login": who["login"], "password": who["password"], "csrf_token": login_token(client)})
+
+
+def backdate_sessions(ledger, minutes: float) -> None:
+    with ledger.session() as s:
+        for row in s.scalars(select(UserSession).where(UserSession.ended_at.is_(None))):
+            row.last_seen_at -= timedelta(minutes=minutes)

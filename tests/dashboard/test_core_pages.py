@@ -2,49 +2,17 @@
 Redis): logging in and out, the "session ended" page, the one-time password page, the
 language, the root URL, and the overview's figures."""
 import re
-from datetime import timedelta
 
-import pytest
-from sqlalchemy import select
-
+from dashboard_helpers import backdate_sessions, log_in_client, login_token
 from fiscal.ledger import users as ledger_users
-from fiscal.ledger.models import User, UserSession
-
-
-@pytest.fixture
-def people(ledger, account):
-    """A user per role, with a password of their own."""
-    made = {}
-    with ledger.session() as s:
-        for role in ("owner", "admin", "operator", "viewer"):
-            user, password = ledger_users.create_user(
-                s, account["id"], login=f"{role}-1", name=f"{role.title()} One", role=role,
-                actor="tests", must_change_password=False)
-            made[role] = {"id": user.id, "login": user.login, "password": password}
-    return made
-
-
-def login_token(client) -> str:
-    page = client.get("/login")
-    return re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
-
-
-def log_in(client, who: dict, next_url: str = "/overview"):
-    return client.post(f"/login?next={next_url}", data={
-        "login": who["login"], "password": who["password"], "csrf_token": login_token(client)})
-
-
-def backdate_sessions(ledger, minutes: float) -> None:
-    with ledger.session() as s:
-        for row in s.scalars(select(UserSession).where(UserSession.ended_at.is_(None))):
-            row.last_seen_at -= timedelta(minutes=minutes)
+from fiscal.ledger.models import User
 
 
 def test_a_page_without_a_session_goes_to_the_login_and_comes_back(client, people):
     resp = client.get("/registers?x=1")
     assert resp.status_code == 302
     assert resp.location == "/login?next=/registers?x%3D1"
-    back = log_in(client, people["operator"], "/overview")
+    back = log_in_client(client, people["operator"], "/overview")
     assert (back.status_code, back.location) == (302, "/overview")
     assert "fiscalhub_session=" in back.headers["Set-Cookie"]
     page = client.get("/overview")
@@ -69,14 +37,14 @@ def test_the_login_form_without_its_token_is_refused(client, people):
 
 
 def test_next_never_leads_to_another_site(client, people):
-    resp = log_in(client, people["viewer"], "//evil.example/x")
+    resp = log_in_client(client, people["viewer"], "//evil.example/x")
     assert resp.location == "/overview"
-    resp = log_in(client, people["viewer"], "https://evil.example/")
+    resp = log_in_client(client, people["viewer"], "https://evil.example/")
     assert resp.location == "/overview"
 
 
 def test_an_idle_session_ends_with_the_security_message(client, ledger, people):
-    log_in(client, people["operator"])
+    log_in_client(client, people["operator"])
     backdate_sessions(ledger, 31)
     resp = client.get("/overview")
     assert resp.status_code == 302
@@ -89,7 +57,7 @@ def test_an_idle_session_ends_with_the_security_message(client, ledger, people):
 def test_the_session_ended_message_in_russian_for_a_russian_user(client, ledger, people):
     with ledger.session() as s:
         s.get(User, people["operator"]["id"]).language = "ru"
-    log_in(client, people["operator"])
+    log_in_client(client, people["operator"])
     assert "Обзор" in client.get("/overview").text          # the menu speaks Russian
     backdate_sessions(ledger, 31)
     page = client.get(client.get("/overview").location)
@@ -97,14 +65,14 @@ def test_the_session_ended_message_in_russian_for_a_russian_user(client, ledger,
 
 
 def test_logout_ends_the_session_and_needs_the_pages_token(client, people):
-    log_in(client, people["owner"])
+    log_in_client(client, people["owner"])
     page = client.get("/overview").text
     token = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
     forged = client.post("/logout", data={"csrf_token": "nope"})
     assert forged.status_code == 302
     # a forged logout only drops this browser's cookie; a real one ends the session itself
     assert client.get("/api/v1/me").status_code == 401
-    log_in(client, people["owner"])
+    log_in_client(client, people["owner"])
     token = re.search(r'name="csrf-token" content="([^"]+)"', client.get("/overview").text)
     resp = client.post("/logout", data={"csrf_token": token.group(1)})
     assert resp.location == "/login?ended=logged_out"
@@ -116,7 +84,7 @@ def test_a_one_time_password_must_be_changed_first(client, ledger, account):
         user, password = ledger_users.create_user(s, account["id"], login="newbie",
                                                   name="New One", role="operator",
                                                   actor="tests")
-    log_in(client, {"login": "newbie", "password": password})
+    log_in_client(client, {"login": "newbie", "password": password})
     resp = client.get("/overview")
     assert resp.status_code == 302 and resp.location.startswith("/password")
     page = client.get(resp.location)
@@ -132,7 +100,7 @@ def test_a_browser_opening_the_hub_gets_the_dashboard_and_a_program_the_api(clie
 
 
 def test_the_overview_shows_each_register_and_the_queue_counts(client, people, register):
-    log_in(client, people["viewer"])
+    log_in_client(client, people["viewer"])
     page = client.get("/overview").text
     assert f'data-register="{register["id"]}"' in page and "Front desk" in page
     assert 'data-count="printed">0<' in page and 'data-count="total">0<' in page

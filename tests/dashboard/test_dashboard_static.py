@@ -33,7 +33,7 @@ def python_texts() -> set[str]:
     for path in MODULES:
         for node in ast.walk(ast.parse(path.read_text())):
             if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
-                    and node.func.id in ("_", "problem", "t") and node.args
+                    and node.func.id in ("_", "problem") and node.args
                     and isinstance(node.args[0], ast.Constant)
                     and isinstance(node.args[0].value, str)):
                 found.add(node.args[0].value)

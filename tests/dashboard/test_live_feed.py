@@ -11,7 +11,7 @@ from hub.dashboard import live as live_module
 from hub.dashboard.overview import chart_bars, register_tile
 from dashboard_helpers import post_receipt
 from fiscalhub.testkit import add_register, create_account
-from test_core_pages import backdate_sessions, log_in, people  # noqa: F401 (fixture)
+from dashboard_helpers import backdate_sessions, log_in_client
 
 
 @pytest.fixture(autouse=True)
@@ -48,7 +48,7 @@ def events(resp, count: int) -> list[tuple[str, dict]]:
 
 def test_a_job_changing_state_reaches_the_page_with_its_badge(app, client, auth, ledger,
                                                               people, register):
-    log_in(client, people["operator"])
+    log_in_client(client, people["operator"])
     resp = client.get("/live?page=/overview", buffered=False)
     assert resp.mimetype == "text/event-stream"
     job_id = post_receipt(client, auth, register["id"], "live-1")
@@ -67,7 +67,7 @@ def test_a_job_changing_state_reaches_the_page_with_its_badge(app, client, auth,
 
 def test_another_accounts_jobs_are_not_sent(client, auth, ledger, people, register,
                                             other_account_job):
-    log_in(client, people["viewer"])
+    log_in_client(client, people["viewer"])
     resp = client.get("/live?page=/queue", buffered=False)
     other_account_job()
     job_id = post_receipt(client, auth, register["id"], "live-mine")
@@ -78,7 +78,7 @@ def test_another_accounts_jobs_are_not_sent(client, auth, ledger, people, regist
 
 
 def test_the_feed_tells_the_page_when_the_session_ends(client, ledger, people):
-    log_in(client, people["viewer"])
+    log_in_client(client, people["viewer"])
     resp = client.get("/live", buffered=False)
     backdate_sessions(ledger, 31)
     ((event, data),) = events(resp, 1)
@@ -86,7 +86,7 @@ def test_the_feed_tells_the_page_when_the_session_ends(client, ledger, people):
 
 
 def test_an_open_page_does_not_keep_the_session_alive(client, ledger, people, monkeypatch):
-    log_in(client, people["viewer"])
+    log_in_client(client, people["viewer"])
     monkeypatch.setattr(live_module, "STREAM_SECONDS", 0.3)
     backdate_sessions(ledger, 10)
     with ledger.session(readonly=True) as s:

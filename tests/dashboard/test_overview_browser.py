@@ -1,7 +1,5 @@
 """The overview in the browser: logging in, the register tiles, and a receipt turning printed
 on the page without a reload."""
-import re
-
 from playwright.sync_api import expect
 
 from dashboard_helpers import receipt_body

@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 from fiscal.ledger import connections, postings
 from fiscal.ledger.db import Ledger
 from fiscal.ledger.models import Posting
-from test_core_pages import log_in, people  # noqa: F401 (fixture)
+from dashboard_helpers import log_in_client
 
 
 def stuck_posting(ledger, account_id: str, register_id: str, state: str, key: str) -> str:
@@ -32,7 +32,7 @@ def test_a_posting_needing_attention_is_listed_with_both_answers(client, ledger,
                                                                  register, people):
     pid = stuck_posting(ledger, account["id"], register["id"], "needs_attention", "k-1")
     failed = stuck_posting(ledger, account["id"], register["id"], "failed", "k-2")
-    log_in(client, people["operator"])
+    log_in_client(client, people["operator"])
     page = client.get("/overview").text
     assert f'data-posting="{pid}"' in page and f'data-posting="{failed}"' in page
     assert "Room charge 1100.00" in page and "booking:501" in page and "Clock PMS k-1" in page
@@ -43,7 +43,7 @@ def test_a_posting_needing_attention_is_listed_with_both_answers(client, ledger,
     assert f'data-api="/api/v1/postings/{failed}/mark-posted"' not in page   # only repeat
     # a viewer sees the problem but no buttons
     viewer = client.application.test_client()
-    log_in(viewer, people["viewer"])
+    log_in_client(viewer, people["viewer"])
     seen = viewer.get("/overview").text
     assert f'data-posting="{pid}"' in seen and "mark-posted" not in seen
 
@@ -67,7 +67,7 @@ def test_a_posting_going_wrong_reaches_an_open_overview(client, ledger, account,
     from hub.dashboard import live
     from test_live_feed import events
     monkeypatch.setattr(live, "TICK", 0.05)
-    log_in(client, people["viewer"])
+    log_in_client(client, people["viewer"])
     resp = client.get("/live?page=/overview", buffered=False)
     pid = stuck_posting(ledger, account["id"], register["id"], "failed", "live-k")
     ((event, update),) = events(resp, 1)
@@ -89,7 +89,7 @@ def test_an_end_of_day_that_failed_is_on_the_overview(client, ledger, account, r
                                      connection_id=conn.id)
         scheduled_runs.finish(s, claim, state="failed", now=utcnow(),
                               error="Clock PMS+ refused the folio: 401 Unauthorized")
-    log_in(client, people["viewer"])
+    log_in_client(client, people["viewer"])
     page = client.get("/overview").text
     assert "End of day 2026-12-06" in page and "Clock PMS hotel" in page
     assert "Clock PMS+ refused the folio: 401 Unauthorized" in page
