@@ -36,8 +36,7 @@ JS_TEXTS = ("The request was refused", "The hub did not answer; try again", "Don
 
 
 def nav_items():
-    return [(e, label, a) for e, label, a in NAV
-            if e in current_app.view_functions and allowed(a)]
+    return [(e, label, a) for e, label, a in NAV if allowed(a)]
 
 
 def page_url(endpoint: str, **values) -> str | None:

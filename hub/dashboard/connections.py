@@ -157,6 +157,8 @@ def events(connection_id: str):
 def event(connection_id: str, event_id: str):
     conn = must(api("GET", f"/api/v1/connections/{connection_id}"))
     ev = must(api("GET", f"/api/v1/connections/{connection_id}/events/{event_id}"))
+    if ev.get("event_id") is None:
+        abort(404)
     jobs = []
     for job_id in ev["job_ids"]:
         answer = api("GET", f"/api/v1/jobs/{job_id}")
@@ -165,8 +167,6 @@ def event(connection_id: str, event_id: str):
     for posting_id in ev["posting_ids"]:
         answer = api("GET", f"/api/v1/postings/{posting_id}")
         postings.append(answer.body if answer.ok else {"id": posting_id, "state": None})
-    if ev.get("event_id") is None:
-        abort(404)
     return render("connections/event.html", conn=conn, ev=ev, jobs=jobs, postings=postings,
                   event_states=EVENT_STATES, event_tones=EVENT_TONES,
                   posting_states=POSTING_STATES, posting_tones=POSTING_TONES,

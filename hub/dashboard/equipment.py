@@ -6,6 +6,8 @@ from __future__ import annotations
 from flask import Blueprint
 
 from hub.dashboard.api_call import api
+# the drivers the API itself accepts when a register is added (plugins' drivers included)
+from hub.drivers import available_drivers
 from hub.dashboard.i18n import gettext as _
 from hub.dashboard.pages import must, page, render
 
@@ -14,7 +16,6 @@ bp = Blueprint("dashboard_equipment", __name__)
 # What the driver codes are called; a driver a plugin adds shows its code.
 DRIVER_NAMES = {"shtrih": "Shtrih-M (serial port or Ethernet)",
                 "virtual": "Virtual register (simulated, no hardware)"}
-FALLBACK_DRIVERS = ("shtrih", "virtual")
 SETTINGS = (
     ("paperless", "Paperless: print nothing, send every receipt electronically",
      "A receipt then needs the customer's email or phone."),
@@ -39,24 +40,6 @@ BOUND_HINT = ("Bound to the device with factory serial number {serial}. Another 
 UNBOUND_HINT = ("Nothing to type on the device: the first time a worker reaches the register at "
                 "{url}, it reads the device's factory serial number and binds {binding_id} to "
                 "it. Write the binding ID on a label on the device; quote it to support.")
-
-_drivers_cache: list[str] = []
-
-
-def drivers() -> list[str]:
-    """The register drivers the hub runs, as the API's spec lists them for adding one."""
-    if not _drivers_cache:
-        spec = api("GET", "/api/v1/openapi.json")
-        found = None
-        if spec.ok:
-            prop = (spec.body.get("components", {}).get("schemas", {})
-                    .get("RegisterAdd", {}).get("properties", {}).get("driver", {}))
-            found = prop.get("enum")
-        if not found:
-            return list(FALLBACK_DRIVERS)
-        _drivers_cache.extend(found)
-    return list(_drivers_cache)
-
 
 def driver_options(names: list[str]) -> list[tuple[str, str]]:
     return [(d, DRIVER_NAMES.get(d, d)) for d in names]
@@ -83,7 +66,7 @@ def _registers(include_removed: bool = False) -> list[dict]:
 def registers():
     regs = _registers()
     return render("equipment/registers.html", registers=regs,
-                  drivers=driver_options(drivers()), settings_list=SETTINGS,
+                  drivers=driver_options(sorted(available_drivers())), settings_list=SETTINGS,
                   defaults={"universal_cashier": True, "auto_open_shift": True})
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 
 from flask import Blueprint, request, url_for
-from werkzeug.routing import BuildError
 
 from hub.dashboard.api_call import api
 from hub.dashboard.pages import must, page, render
@@ -49,9 +48,8 @@ def _flat_errors(errors, prefix: str = "") -> dict[str, str]:
 
 
 def _filter_errors(answer) -> dict[str, str]:
-    flat = _flat_errors(answer.errors)
-    # webargs may put the query's errors under "query"
-    return {(k[6:] if k.startswith("query.") else k): v for k, v in flat.items()}
+    """A refused filter's messages by parameter (the API names query fields bare)."""
+    return _flat_errors(answer.errors)
 
 
 @bp.get("/queue")
@@ -128,18 +126,11 @@ def _source(job: dict) -> dict | None:
     if connection_id:
         conn = api("GET", f"/api/v1/connections/{connection_id}")
         out["connection_name"] = conn.body.get("name") if conn.ok else None
-        try:
-            out["connection_url"] = page_url("dashboard_connections.connection",
-                                             connection_id=connection_id)
-        except BuildError:
-            pass
+        out["connection_url"] = page_url("dashboard_connections.connection",
+                                         connection_id=connection_id)
         if out["event_id"]:
-            try:
-                out["event_url"] = page_url("dashboard_connections.event",
-                                            connection_id=connection_id,
-                                            event_id=out["event_id"])
-            except BuildError:
-                pass
+            out["event_url"] = page_url("dashboard_connections.event",
+                                        connection_id=connection_id, event_id=out["event_id"])
     return out
 
 
